@@ -1,0 +1,314 @@
+r"""The Khatri-Rao product and its rank, decided without forming it.
+
+Convention (``scipy.linalg.khatri_rao``): for ``b`` of shape ``(I, J)`` and ``c`` of shape
+``(K, J)``, ``khatri_rao(b, c)`` has shape ``(I * K, J)`` and column ``j`` is
+``kron(b[:, j], c[:, j])``: the row index of ``b`` varies slowest. Soudry & Carmon write it
+``A ∘ X``.
+
+Rank without forming (``khatri_rao_rank``). Let ``K = khatri_rao(B, C)`` with ``N`` columns and
+``M = d_b d_c`` rows. Its Gram matrix is a Hadamard product of the factors' Grams,
+
+.. math:: K^T K = (B^T B) \circ (C^T C),
+
+so ``sigma_i(K)^2 = lambda_i(G)``, computable in O(N^2 (d_b + d_c) + N^3) time and O(N^2)
+memory instead of O(M N) memory. Squaring halves the digits, so the Gram alone can only
+certify singular values above about ``sqrt(N eps) sigma_1``; the kernel therefore decides in
+stages, each certified, and reports which one decided (``RankDecision.method``):
+
+1. ``"formed-svd"`` when ``M <= N``: the product has at most ``N^2`` entries; form it.
+2. ``"gram-cholesky"``: a Cholesky factorisation of ``G - c I`` with
+   ``c = t^2 + 2 delta`` succeeds only if every eigenvalue of the exact Gram exceeds ``t^2``
+   (``t`` the rank threshold, ``delta`` the Gram's error bound): full column rank, certified,
+   in N^3/3 flops.
+3. ``"gram-eigh"``: the eigenvalues of ``G``, each compared with ``t^2`` within ``delta``.
+4. ``"gram-eigh+subspace"``: the eigenvalues the Gram cannot resolve (``p`` of them, small)
+   are recomputed to the accuracy of an SVD of the formed product: with ``V_s`` their
+   eigenvectors and ``V_b`` the others, one correction ``W = V_s - V_b T`` makes
+   ``Z = K W`` orthogonal to ``K V_b`` up to rounding; then
+   ``L_j <= sigma_{N-p+j}(K) <= sigma_j(Z)`` with ``L_j`` from the coupling ``||V_b^T K^T Z||``
+   (README, "Khatri-Rao rank"). ``K W`` and ``K^T Z`` are computed from ``B`` and ``C``
+   directly: O(p M N) time, O(p M) memory.
+
+Error bound of the Gram (entrywise, ``k_i = ||b_i|| ||c_i||``):
+``|fl(G) - G|_{ij} <= (d_b + d_c + 1) eps k_i k_j``, so ``||fl(G) - G||_2 <= (d_b + d_c + 1)
+eps tr(G)``; the symmetric eigensolver and Cholesky add ``(N + 1) eps tr(G)`` at most. We use
+``delta = (d_b + d_c + 2N + 3) eps tr(G)``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from rankclaims.kernels._backend import as_matrix, eps, is_torch, namespace, svdvals
+from rankclaims.kernels.decision import RankDecision, finish
+from rankclaims.kernels.errors import KernelInputError
+from rankclaims.kernels.rank import matrix_rank
+
+__all__ = ["khatri_rao", "khatri_rao_rank"]
+
+
+def _check_pair(b: Any, c: Any, *, promote: bool, check_finite: bool):
+    namespace(b, c, names=("b", "c"))
+    xp, b = as_matrix(b, "b", promote=promote, check_finite=check_finite)
+    _, c = as_matrix(c, "c", promote=promote, check_finite=check_finite)
+    if b.shape[-1] != c.shape[-1]:
+        raise KernelInputError(
+            "b and c must have the same number of columns; got b of shape "
+            f"{tuple(b.shape)} ({b.shape[-1]} columns) and c of shape {tuple(c.shape)} "
+            f"({c.shape[-1]} columns)"
+        )
+    try:
+        np.broadcast_shapes(tuple(b.shape[:-2]), tuple(c.shape[:-2]))
+    except ValueError:
+        raise KernelInputError(
+            f"the batch shapes of b {tuple(b.shape[:-2])} and c {tuple(c.shape[:-2])} "
+            "do not broadcast"
+        ) from None
+    return xp, b, c
+
+
+def khatri_rao(b: Any, c: Any) -> Any:
+    """Column-wise Kronecker product, with ``scipy.linalg.khatri_rao``'s convention.
+
+    ``b`` of shape ``(..., I, J)`` and ``c`` of shape ``(..., K, J)`` give ``(..., I*K, J)``;
+    batch dimensions broadcast. Dtypes follow the libraries' promotion (integers stay
+    integers, as in SciPy); NaN propagates as in any product.
+
+    >>> khatri_rao(np.array([[1, 2], [3, 4]]), np.array([[5, 6], [7, 8]]))
+    array([[ 5, 12],
+           [ 7, 16],
+           [15, 24],
+           [21, 32]])
+    """
+    xp, b, c = _check_pair(b, c, promote=False, check_finite=False)
+    i, k, j = b.shape[-2], c.shape[-2], b.shape[-1]
+    prod = xp.expand_dims(b, axis=-2) * xp.expand_dims(c, axis=-3)  # (..., I, K, J)
+    return xp.reshape(prod, (*prod.shape[:-3], i * k, j))
+
+
+# --- products with K = khatri_rao(B, C) without forming it ------------------------------
+
+
+def _k_times(xp: Any, b: Any, c: Any, w: Any) -> Any:
+    """``K @ w`` for ``w`` of shape ``(N, p)``: ``(d_b d_c, p)``, via ``B diag(w) C^T``."""
+    db, dc, p = b.shape[0], c.shape[0], w.shape[1]
+    bw = xp.expand_dims(b, axis=1) * xp.expand_dims(xp.matrix_transpose(w), axis=0)  # (db,p,N)
+    out = bw @ xp.matrix_transpose(c)  # (db, p, dc)
+    return xp.reshape(xp.permute_dims(out, (0, 2, 1)), (db * dc, p))
+
+
+def _kt_times(xp: Any, b: Any, c: Any, y: Any) -> Any:
+    """``K^T @ y`` for ``y`` of shape ``(d_b d_c, p)``: ``(N, p)``."""
+    db, dc, p = b.shape[0], c.shape[0], y.shape[1]
+    y3 = xp.permute_dims(xp.reshape(y, (db, dc, p)), (0, 2, 1))  # (db, p, dc)
+    t = y3 @ c  # (db, p, N)
+    return xp.matrix_transpose(xp.sum(xp.expand_dims(b, axis=1) * t, axis=0))  # (N, p)
+
+
+def _norm2(xp: Any, x: Any) -> float:
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        return 0.0
+    return float(svdvals(xp, x)[0])
+
+
+# --- Gram matrix primitives, per backend --------------------------------------------------
+
+_BLOCK = 256
+
+
+def _gram(xp: Any, b: Any, c: Any) -> Any:
+    """``(B^T B) ∘ (C^T C)``, built in row blocks so the peak is one N x N matrix."""
+    if is_torch(xp):
+        return (b.T @ b) * (c.T @ c)
+    g = b.T @ b
+    n = g.shape[0]
+    for i0 in range(0, n, _BLOCK):
+        i1 = min(i0 + _BLOCK, n)
+        g[i0:i1] *= c[:, i0:i1].T @ c
+    return g
+
+
+def _cholesky_succeeds(xp: Any, g: Any) -> bool:
+    """Whether Cholesky of the symmetric ``g`` succeeds (``g`` may be overwritten)."""
+    if is_torch(xp):
+        import torch
+
+        return int(torch.linalg.cholesky_ex(g).info) == 0
+    from scipy.linalg import lapack
+
+    potrf = lapack.get_lapack_funcs("potrf", (g,))
+    _, info = potrf(g.T, lower=False, overwrite_a=True, clean=False)  # g.T: Fortran order
+    return info == 0
+
+
+def _eigvalsh(xp: Any, g: Any) -> Any:
+    """Eigenvalues of the symmetric ``g``, ascending (``g`` may be overwritten)."""
+    if is_torch(xp):
+        import torch
+
+        return torch.linalg.eigvalsh(g)
+    from scipy.linalg import eigh
+
+    return eigh(g.T, eigvals_only=True, overwrite_a=True, check_finite=False, driver="ev")
+
+
+def _eigh(xp: Any, g: Any) -> tuple[Any, Any]:
+    if is_torch(xp):
+        import torch
+
+        return torch.linalg.eigh(g)
+    from scipy.linalg import eigh
+
+    return eigh(g.T, overwrite_a=True, check_finite=False, driver="evd")
+
+
+# --- the rank -----------------------------------------------------------------------------
+
+
+def _one(xp, b, c, atol, rtol, want_margin):
+    """Decide the rank of ``khatri_rao(b, c)`` for one pair; returns a tuple of floats/ints."""
+    db, dc, n = b.shape[0], c.shape[0], b.shape[1]
+    m = db * dc
+    u = eps(b.dtype)
+    if rtol is None:
+        rtol = 0.0 if atol > 0 else max(m, n) * u
+    if n == 0 or m == 0:
+        return 0, math.inf, True, atol, 0.0, "formed-svd"
+    if m <= n:
+        d = matrix_rank(khatri_rao(b, c), atol=atol, rtol=rtol, return_decision=True)
+        return (
+            int(d.rank),
+            float(d.margin),
+            bool(d.decided),
+            float(d.threshold),
+            float(d.error),
+            "formed-svd",
+        )
+
+    g = _gram(xp, b, c)
+    trace = float(xp.sum(xp.linalg.diagonal(g)))
+    delta = (db + dc + 2 * n + 3) * u * trace
+    if trace == 0.0:  # B or C has a zero column in every position: K = 0, exactly
+        return 0, math.inf, True, atol, 0.0, "gram-eigh"
+
+    if not want_margin:
+        # sigma_1^2 <= tr(G), so t_hi >= the true threshold t: a success still certifies.
+        # Success means lambda_min(exact G) > shift - delta = t_hi^2 + 2 delta.
+        t_hi = max(atol, rtol * math.sqrt(trace))
+        shift = t_hi * t_hi + 3 * delta
+        diag = xp.linalg.diagonal(g)
+        if is_torch(xp):
+            diag -= shift
+        else:
+            g.flat[:: n + 1] -= shift
+        if _cholesky_succeeds(xp, g):
+            return n, 2.0, True, t_hi, delta, "gram-cholesky"
+        g = _gram(xp, b, c)  # Cholesky overwrote it; rebuilding costs less than a copy's memory
+
+    lam = _eigvalsh(xp, g)
+    lam_max = float(lam[-1])
+    sigma1 = math.sqrt(max(lam_max, 0.0))
+    t = max(atol, rtol * sigma1)
+    t2 = t * t
+    # sigma_1 itself is known within delta/(2 sigma_1): widen the threshold's error by that
+    delta_t = delta + 2 * t * rtol * delta / max(sigma1, 1e-300)
+    above = lam - delta_t > t2
+    below = lam + delta_t <= t2
+    if bool(xp.all(above | below)):
+        rank = int(xp.sum(xp.astype(above, xp.int64)))
+        margin = float(xp.min(xp.abs(lam - t2))) / delta_t
+        return rank, margin, True, t, delta_t, "gram-eigh"
+
+    # Stage 4: refine the p eigenvalues not certified above.
+    p = n - int(xp.sum(xp.astype(above, xp.int64)))
+    lam, v = _eigh(xp, _gram(xp, b, c))
+    vs, vb, lam_b = v[:, :p], v[:, p:], lam[p:]
+    y = _k_times(xp, b, c, vs)
+    if n - p:
+        tmat = (xp.matrix_transpose(vb) @ _kt_times(xp, b, c, y)) / xp.expand_dims(lam_b, axis=-1)
+        w = vs - vb @ tmat
+    else:
+        tmat = xp.zeros((0, p), dtype=b.dtype)
+        w = vs
+    z = _k_times(xp, b, c, w)
+    zs = svdvals(xp, z)
+    if zs.shape[0] < p:  # more columns than rows: the remaining singular values are 0
+        zs = xp.concat([zs, xp.zeros((p - zs.shape[0],), dtype=zs.dtype)])
+    e_z = math.sqrt(max(m, n)) * u * sigma1 * max(_norm2(xp, w), 1.0)
+    rho = _norm2(xp, xp.matrix_transpose(vb) @ _kt_times(xp, b, c, z)) + e_z * sigma1
+    s2 = float(lam_b[0]) - delta if n - p else math.inf
+    tau = _norm2(xp, tmat)
+
+    ranks, margins, errors = n - p, [], []
+    for zj in (float(x) for x in zs):
+        upper = zj + e_z
+        low_sq = max(zj - e_z, 0.0) ** 2 - (2 * rho * rho / s2 if s2 < math.inf else 0.0)
+        lower = math.sqrt(max(0.0, min(s2 / 4, low_sq / (1 + 2 * tau * tau))))
+        half = max(upper - zj, zj - lower)
+        ranks += zj > t
+        margins.append(abs(zj - t) / half if half > 0 else math.inf)
+        errors.append(half)
+    for lj in (float(x) for x in lam[p:]):
+        margins.append(abs(lj - t2) / delta_t)
+        errors.append(delta_t)
+    i = int(np.argmin(margins))
+    margin = margins[i]
+    return ranks, margin, margin > 1, t, errors[i], "gram-eigh+subspace"
+
+
+def khatri_rao_rank(
+    b: Any,
+    c: Any,
+    *,
+    atol: float | None = None,
+    rtol: float | None = None,
+    certified: bool = False,
+    return_decision: bool = False,
+) -> Any:
+    """Rank of ``khatri_rao(b, c)`` without forming it; batched over broadcast leading dims.
+
+    Same threshold as ``matrix_rank(khatri_rao(b, c), atol=atol, rtol=rtol)``: ``t = max(atol,
+    rtol * sigma_1(K))`` with default ``rtol = max(d_b d_c, N) * eps``, and the same decision
+    whenever that decision has a margin. Peak memory is O(N^2 + (d_b + d_c) N) on the Cholesky
+    and eigenvalue paths (plus O(p d_b d_c) when ``p`` eigenvalues need the subspace stage).
+    See the module docstring for the stages; ``RankDecision.method`` says which one decided.
+
+    >>> b = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+    >>> int(khatri_rao_rank(b, b))
+    3
+    """
+    xp, b, c = _check_pair(b, c, promote=True, check_finite=True)
+    for name, val in (("atol", atol), ("rtol", rtol)):
+        if val is not None and not (
+            isinstance(val, (int, float)) and math.isfinite(val) and val >= 0
+        ):
+            raise KernelInputError(f"{name} must be a finite number >= 0; got {val!r}")
+    dtype = xp.result_type(b, c)
+    b, c = xp.astype(b, dtype), xp.astype(c, dtype)
+    bshape = tuple(np.broadcast_shapes(tuple(b.shape[:-2]), tuple(c.shape[:-2])))
+    b = xp.broadcast_to(b, (*bshape, *b.shape[-2:]))
+    c = xp.broadcast_to(c, (*bshape, *c.shape[-2:]))
+    count = math.prod(bshape)
+    bf = xp.reshape(b, (count, *b.shape[-2:]))
+    cf = xp.reshape(c, (count, *c.shape[-2:]))
+    want_margin = return_decision
+    results = [_one(xp, bf[i], cf[i], float(atol or 0.0), rtol, want_margin) for i in range(count)]
+    methods = sorted({r[5] for r in results}) or ["formed-svd"]
+    dev = {} if not is_torch(xp) else {"device": b.device}
+
+    def field(k, dt):
+        return xp.reshape(xp.asarray([r[k] for r in results], dtype=dt, **dev), bshape)
+
+    decision = RankDecision(
+        rank=field(0, xp.int64),
+        margin=field(1, dtype),
+        decided=field(2, xp.bool),
+        threshold=field(3, dtype),
+        error=field(4, dtype),
+        notion="khatri-rao",
+        method="/".join(methods),
+    )
+    return finish(xp, decision, certified=certified, return_decision=return_decision)

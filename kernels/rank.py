@@ -1,0 +1,253 @@
+"""Singular values and the rank notions of the papers, batched, on NumPy and PyTorch.
+
+Conventions (see the README's table):
+
+- ``matrix_rank``: ``#{i : sigma_i > max(atol, rtol * sigma_1)}`` with default
+  ``rtol = max(m, n) * eps(dtype)``: the default of ``numpy.linalg.matrix_rank`` and of
+  ``torch.linalg.matrix_rank``.
+- ``normalized_rank`` (Galanti & Poggio 2022, Sec. 4.1): ``#{i : sigma_i(W / ||W||) > 1e-4}``.
+- ``soft_rank`` (Daneshmand et al. 2020, Eq. 3): ``#{i : sigma_i(H)^2 / N >= tau}``, ``H`` is
+  ``d x N``.
+- ``effective_rank`` (Daneshmand et al. 2020, Eq. 4): ``r(H) = Tr(M)^2 / ||M||_F^2`` with
+  ``M = H H^T / N``.
+- ``stable_rank``: ``||A||_F^2 / ||A||_2^2``.
+
+Floating-point error model. A backward-stable SVD returns singular values with absolute error
+at most ``p(m, n) * eps * sigma_1`` (LAPACK Users' Guide, Sec. 4.9; LAPACK's own error
+estimate takes ``p = 1``). We take ``p(m, n) = sqrt(max(m, n))`` (:func:`sv_error`) and test
+the model against float64 references in ``tests/test_rank.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rankclaims.kernels._backend import as_matrix, eps, svdvals, to_output
+from rankclaims.kernels.decision import RankDecision, count_decision, finish
+from rankclaims.kernels.errors import KernelInputError
+
+__all__ = [
+    "effective_rank",
+    "matrix_rank",
+    "normalized_rank",
+    "singular_values",
+    "soft_rank",
+    "stable_rank",
+    "sv_error",
+]
+
+
+def singular_values(a: Any) -> Any:
+    """Singular values of ``a`` (shape ``(..., m, n)``), descending, shape ``(..., min(m, n))``.
+
+    The same values as ``numpy.linalg.svd(a, compute_uv=False)``; NumPy in gives NumPy out,
+    a tensor gives a tensor on its device. On the CPU a batch is split across cores.
+
+    >>> singular_values(np.diag([1.0, 3.0, 2.0]))
+    array([3., 2., 1.])
+    """
+    xp, a = as_matrix(a)
+    return svdvals(xp, a)
+
+
+def sv_error(s: Any, m: int, n: int, dtype: Any) -> Any:
+    """The floating-point error bound of computed singular values: ``sqrt(max(m,n))*eps*s_1``.
+
+    ``s`` holds singular values, descending, shape ``(..., k)``; the result has shape
+    ``(..., 1)`` and is zero for empty or zero matrices (whose singular values are exact).
+    """
+    if s.shape[-1] == 0:
+        return s  # no singular values, nothing to bound
+    return s[..., :1] * (math.sqrt(max(m, n)) * eps(dtype))
+
+
+def _tolerance(xp: Any, value: Any, name: str, like: Any) -> Any:
+    """A non-negative finite tolerance, scalar or broadcastable to the batch shape."""
+    arr = xp.asarray(value, dtype=like.dtype, device=_dev(like))
+    if not bool(xp.all(xp.isfinite(arr))) or bool(xp.any(arr < 0)):
+        raise KernelInputError(f"{name} must be finite and >= 0; got {value!r}")
+    return arr
+
+
+def _dev(x: Any) -> Any:
+    from array_api_compat import device
+
+    return device(x)
+
+
+def _decide_sv(xp, a, s, threshold, *, notion, scale=None, certified, return_decision):
+    m, n = a.shape[-2], a.shape[-1]
+    err = sv_error(s, m, n, a.dtype)
+    values, errors = s, err
+    if scale is not None:  # values are sigma_i / scale
+        safe = xp.where(scale > 0, scale, xp.ones_like(scale))
+        values = xp.where(scale > 0, s / safe, xp.zeros_like(s))
+        errors = xp.where(scale > 0, err * (1 + values) / safe, xp.zeros_like(values))
+    count, margin, nearest = count_decision(xp, values, threshold, errors, strict=True)
+    thr = xp.broadcast_to(threshold, (*values.shape[:-1], 1))[..., 0]
+    decision = RankDecision(count, margin, margin > 1, thr, nearest, notion, "svd")
+    return finish(xp, decision, certified=certified, return_decision=return_decision)
+
+
+def matrix_rank(
+    a: Any,
+    *,
+    atol: Any = None,
+    rtol: Any = None,
+    certified: bool = False,
+    return_decision: bool = False,
+) -> Any:
+    """Numerical rank: ``#{i : sigma_i > max(atol, rtol * sigma_1)}``, batched.
+
+    Parameters
+    ----------
+    a : array or tensor, shape ``(..., m, n)``
+        float32 or float64 (decided in its own precision, as NumPy and PyTorch do);
+        integers and booleans are promoted to float64.
+    atol, rtol : float or array broadcastable to the batch shape, optional
+        Absolute and relative thresholds, as in ``torch.linalg.matrix_rank``: the threshold is
+        ``max(atol, rtol * sigma_1)``; ``atol`` defaults to 0; ``rtol`` defaults to
+        ``max(m, n) * eps(dtype)``, or to 0 where ``atol > 0`` is given. The default equals
+        NumPy's ``S.max() * max(m, n) * eps`` and PyTorch's.
+    certified : bool
+        Raise :class:`RankUndecidableError` instead of answering when a singular value lies
+        within its floating-point error (:func:`sv_error`) of the threshold.
+    return_decision : bool
+        Return the :class:`RankDecision` (rank, margin, decided, threshold, error).
+
+    Returns
+    -------
+    Integer rank(s) with the batch shape (a NumPy scalar for one NumPy matrix, a 0-d tensor for
+    one tensor), or the :class:`RankDecision`.
+
+    >>> matrix_rank(np.ones((3, 4)))
+    1
+    """
+    xp, a = as_matrix(a)
+    m, n = a.shape[-2], a.shape[-1]
+    s = svdvals(xp, a)
+    zero = xp.zeros((), dtype=a.dtype, device=_dev(a))
+    atol_ = zero if atol is None else _tolerance(xp, atol, "atol", a)
+    default_rtol = max(m, n) * eps(a.dtype)
+    if rtol is None:
+        rtol_ = xp.where(atol_ > 0, zero, zero + default_rtol)
+    else:
+        rtol_ = _tolerance(xp, rtol, "rtol", a)
+    sigma1 = (
+        s[..., :1] if s.shape[-1] else xp.zeros((*s.shape[:-1], 1), dtype=a.dtype, device=_dev(a))
+    )
+    threshold = xp.maximum(_expand(xp, atol_), _expand(xp, rtol_) * sigma1)
+    return _decide_sv(
+        xp,
+        a,
+        s,
+        threshold,
+        notion="numerical",
+        certified=certified,
+        return_decision=return_decision,
+    )
+
+
+def _expand(xp: Any, t: Any) -> Any:
+    """A batch-shaped tolerance gets a trailing axis to broadcast against ``(..., k)``."""
+    return xp.expand_dims(t, axis=-1) if t.ndim else t
+
+
+def normalized_rank(
+    w: Any,
+    *,
+    threshold: float = 1e-4,
+    normalization: str = "spectral",
+    certified: bool = False,
+    return_decision: bool = False,
+) -> Any:
+    """Galanti & Poggio's rank: singular values of the normalised matrix outside [-1e-4, 1e-4].
+
+    Sec. 4.1 of the paper: "we normalize it and count how many of its singular values are
+    not in [-1e-4, 1e-4]". Singular values are non-negative, so this is
+    ``#{i : sigma_i(W / ||W||) > threshold}``. The text does not name the norm. Dividing by a
+    norm is what makes an absolute cut-off scale-free; the reading we take by default is the
+    spectral norm (``normalization="spectral"``: the largest normalised singular value is 1,
+    so the cut-off is ``1e-4 * sigma_1``, a relative tolerance). ``"frobenius"`` divides by
+    ``||W||_F >= sigma_1`` and so never counts more. A zero matrix has rank 0.
+    """
+    if normalization not in ("spectral", "frobenius"):
+        raise KernelInputError(
+            f"normalization must be 'spectral' or 'frobenius'; got {normalization!r}"
+        )
+    if not (isinstance(threshold, (int, float)) and math.isfinite(threshold) and threshold >= 0):
+        raise KernelInputError(f"threshold must be a finite number >= 0; got {threshold!r}")
+    xp, a = as_matrix(w, "w")
+    s = svdvals(xp, a)
+    if s.shape[-1] == 0:
+        scale = xp.zeros((*s.shape[:-1], 1), dtype=a.dtype, device=_dev(a))
+    elif normalization == "spectral":
+        scale = s[..., :1]
+    else:
+        scale = xp.sqrt(xp.sum(s * s, axis=-1, keepdims=True))
+    thr = xp.asarray(float(threshold), dtype=a.dtype, device=_dev(a))
+    return _decide_sv(
+        xp,
+        a,
+        s,
+        thr,
+        notion="normalized",
+        scale=scale,
+        certified=certified,
+        return_decision=return_decision,
+    )
+
+
+def soft_rank(h: Any, tau: float, *, certified: bool = False, return_decision: bool = False) -> Any:
+    """Daneshmand et al.'s soft rank, Eq. 3: ``rank_tau(H) = #{i : sigma_i(H)^2 / N >= tau}``.
+
+    ``h`` has shape ``(..., d, N)``: ``d`` features by a batch of ``N`` samples, as in the
+    paper (``M = H H^T / N``). Note the ``>=``: a value exactly at ``tau`` counts.
+    The error of ``sigma_i^2 / N`` is ``(2 sigma_i e + e^2) / N`` with ``e`` from
+    :func:`sv_error`.
+    """
+    if not (isinstance(tau, (int, float)) and math.isfinite(tau) and tau >= 0):
+        raise KernelInputError(f"tau must be a finite number >= 0; got {tau!r}")
+    xp, a = as_matrix(h, "h")
+    m, n = a.shape[-2], a.shape[-1]
+    s = svdvals(xp, a)
+    e = sv_error(s, m, n, a.dtype)
+    big_n = max(n, 1)
+    values = s * s / big_n
+    errors = (2 * s * e + e * e) / big_n
+    thr = xp.asarray(float(tau), dtype=a.dtype, device=_dev(a))
+    count, margin, nearest = count_decision(xp, values, thr, errors, strict=False)
+    thr_b = xp.broadcast_to(thr, tuple(values.shape[:-1]))
+    decision = RankDecision(count, margin, margin > 1, thr_b, nearest, "soft", "svd")
+    return finish(xp, decision, certified=certified, return_decision=return_decision)
+
+
+def effective_rank(h: Any) -> Any:
+    """Daneshmand et al.'s lower bound on the rank, Eq. 4: ``r(H) = Tr(M)^2 / ||M||_F^2``.
+
+    With ``M = H H^T / N`` the factor ``1/N`` cancels: ``r(H) = (sum sigma_i^2)^2 /
+    sum sigma_i^4``. It is computed from the smaller Gram matrix (no SVD; every term is a sum of
+    non-negative numbers, so the relative error is a few ``eps``). ``1 <= r(H) <= rank(H)``
+    for ``H != 0``; a zero matrix gives 0.
+    """
+    xp, a = as_matrix(h, "h")
+    m, n = a.shape[-2], a.shape[-1]
+    at = xp.matrix_transpose(a)
+    gram = a @ at if m <= n else at @ a
+    tr = xp.sum(a * a, axis=(-2, -1))
+    fro2 = xp.sum(gram * gram, axis=(-2, -1))
+    safe = xp.where(fro2 > 0, fro2, xp.ones_like(fro2))
+    return to_output(xp, xp.where(fro2 > 0, tr * tr / safe, xp.zeros_like(tr)))
+
+
+def stable_rank(a: Any) -> Any:
+    """Stable rank ``||A||_F^2 / ||A||_2^2`` (between 1 and rank(A); 0 for a zero matrix)."""
+    xp, a = as_matrix(a)
+    s = svdvals(xp, a)
+    if s.shape[-1] == 0:
+        return to_output(xp, xp.zeros(s.shape[:-1], dtype=a.dtype, device=_dev(a)))
+    fro2 = xp.sum(s * s, axis=-1)
+    top = s[..., 0] * s[..., 0]
+    safe = xp.where(top > 0, top, xp.ones_like(top))
+    return to_output(xp, xp.where(top > 0, fro2 / safe, xp.zeros_like(top)))

@@ -1,0 +1,3 @@
+from rankclaims.reports.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The report model, its writers, the pytest plugin and the command-line interface."""
