@@ -41,6 +41,7 @@ import math
 from typing import Any
 
 import numpy as np
+from array_api_compat import device as _device
 
 from rankclaims.kernels._backend import as_matrix, eps, is_torch, namespace, svdvals
 from rankclaims.kernels.decision import RankDecision, finish
@@ -116,7 +117,7 @@ def _norm2(xp: Any, x: Any) -> float:
 
 # --- Gram matrix primitives, per backend --------------------------------------------------
 
-_BLOCK = 256
+_BLOCK = 64
 
 
 def _gram(xp: Any, b: Any, c: Any) -> Any:
@@ -231,12 +232,12 @@ def _one(xp, b, c, atol, rtol, want_margin):
         tmat = (xp.matrix_transpose(vb) @ _kt_times(xp, b, c, y)) / xp.expand_dims(lam_b, axis=-1)
         w = vs - vb @ tmat
     else:
-        tmat = xp.zeros((0, p), dtype=b.dtype)
+        tmat = xp.zeros((0, p), dtype=b.dtype, device=_device(b))
         w = vs
     z = _k_times(xp, b, c, w)
     zs = svdvals(xp, z)
     if zs.shape[0] < p:  # more columns than rows: the remaining singular values are 0
-        zs = xp.concat([zs, xp.zeros((p - zs.shape[0],), dtype=zs.dtype)])
+        zs = xp.concat([zs, xp.zeros((p - zs.shape[0],), dtype=zs.dtype, device=_device(zs))])
     e_z = math.sqrt(max(m, n)) * u * sigma1 * max(_norm2(xp, w), 1.0)
     rho = _norm2(xp, xp.matrix_transpose(vb) @ _kt_times(xp, b, c, z)) + e_z * sigma1
     s2 = float(lam_b[0]) - delta if n - p else math.inf
@@ -287,7 +288,7 @@ def khatri_rao_rank(
         ):
             raise KernelInputError(f"{name} must be a finite number >= 0; got {val!r}")
     dtype = xp.result_type(b, c)
-    b, c = xp.astype(b, dtype), xp.astype(c, dtype)
+    b, c = xp.astype(b, dtype, copy=False), xp.astype(c, dtype, copy=False)
     bshape = tuple(np.broadcast_shapes(tuple(b.shape[:-2]), tuple(c.shape[:-2])))
     b = xp.broadcast_to(b, (*bshape, *b.shape[-2:]))
     c = xp.broadcast_to(c, (*bshape, *c.shape[-2:]))

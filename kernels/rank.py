@@ -84,6 +84,8 @@ def _decide_sv(xp, a, s, threshold, *, notion, scale=None, certified, return_dec
         safe = xp.where(scale > 0, scale, xp.ones_like(scale))
         values = xp.where(scale > 0, s / safe, xp.zeros_like(s))
         errors = xp.where(scale > 0, err * (1 + values) / safe, xp.zeros_like(values))
+    if not (certified or return_decision):  # the count alone: no margin to compute
+        return to_output(xp, xp.sum(xp.astype(values > threshold, xp.int64), axis=-1))
     count, margin, nearest = count_decision(xp, values, threshold, errors, strict=True)
     thr = xp.broadcast_to(threshold, (*values.shape[:-1], 1))[..., 0]
     decision = RankDecision(count, margin, margin > 1, thr, nearest, notion, "svd")
