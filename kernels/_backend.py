@@ -8,6 +8,7 @@ the in-place Gram factorisations of the Khatri-Rao kernel) live here, one functi
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -70,8 +71,15 @@ def namespace(*arrays: Any, names: tuple[str, ...] | None = None) -> Any:
 _FLOAT_DTYPES = ("float32", "float64")
 
 
+_DTYPE_NAMES: dict[Any, str] = {}
+
+
 def _dtype_name(dtype: Any) -> str:
-    return str(dtype).replace("torch.", "")
+    # str() of a NumPy dtype costs microseconds; kernels ask several times per call.
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = str(dtype).replace("torch.", "")
+    return name
 
 
 def as_matrix(a: Any, name: str = "a", *, promote: bool = True, check_finite: bool = True):
@@ -138,7 +146,12 @@ def batch_shape(a: Any) -> tuple[int, ...]:
 
 def eps(dtype: Any) -> float:
     """Machine epsilon of a float32/float64 dtype of either library."""
-    return 1.1920928955078125e-07 if _dtype_name(dtype) == "float32" else 2.220446049250313e-16
+    name = _dtype_name(dtype)
+    if name not in _FLOAT_DTYPES and not str(dtype).startswith("torch."):
+        # NumPy dtype-likes: np.float32, "f4", ... (str() of these is not "float32")
+        with contextlib.suppress(TypeError):
+            name = np.dtype(dtype).name
+    return 1.1920928955078125e-07 if name == "float32" else 2.220446049250313e-16
 
 
 def to_output(xp: Any, x: Any) -> Any:

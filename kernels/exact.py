@@ -99,7 +99,10 @@ def exact_rank(a: Any) -> Any:
     if torch_in:
         if a.is_complex():
             raise KernelTypeError(f"a has unsupported dtype {a.dtype} (complex)")
-        arr = a.detach().cpu().numpy()
+        t = a.detach().cpu()
+        if str(t.dtype) == "torch.bfloat16":  # NumPy has no bfloat16; float32 holds it exactly
+            t = t.float()
+        arr = t.numpy()
     else:
         try:
             arr = np.asarray(a) if not isinstance(a, np.ndarray) else a

@@ -21,13 +21,15 @@ stages, each certified, and reports which one decided (``RankDecision.method``):
    (``t`` the rank threshold, ``delta`` the Gram's error bound): full column rank, certified,
    in N^3/3 flops.
 3. ``"gram-eigh"``: the eigenvalues of ``G``, each compared with ``t^2`` within ``delta``.
-4. ``"gram-eigh+subspace"``: the eigenvalues the Gram cannot resolve (``p`` of them, small)
-   are recomputed to the accuracy of an SVD of the formed product: with ``V_s`` their
+4. ``"gram-eigh+subspace"``: the eigenvalues within ``1e4`` times the Gram's error (``p`` of
+   them) are recomputed to the accuracy of an SVD of the formed product: with ``V_s`` their
    eigenvectors and ``V_b`` the others, one correction ``W = V_s - V_b T`` makes
    ``Z = K W`` orthogonal to ``K V_b`` up to rounding; then
    ``L_j <= sigma_{N-p+j}(K) <= sigma_j(Z)`` with ``L_j`` from the coupling ``||V_b^T K^T Z||``
    (README, "Khatri-Rao rank"). ``K W`` and ``K^T Z`` are computed from ``B`` and ``C``
    directly: O(p M N) time, O(p M) memory.
+5. ``"formed-svd"`` when stage 4 is still undecided: the product is formed, so the answer is
+   the forming path's whenever that path decides (O(M N) memory, this stage only).
 
 Error bound of the Gram (entrywise, ``k_i = ||b_i|| ||c_i||``):
 ``|fl(G) - G|_{ij} <= (d_b + d_c + 1) eps k_i k_j``, so ``||fl(G) - G||_2 <= (d_b + d_c + 1)
@@ -38,6 +40,7 @@ eps tr(G)``; the symmetric eigensolver and Cholesky add ``(N + 1) eps tr(G)`` at
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -46,7 +49,7 @@ from array_api_compat import device as _device
 from rankclaims.kernels._backend import as_matrix, eps, is_torch, namespace, svdvals
 from rankclaims.kernels.decision import RankDecision, finish
 from rankclaims.kernels.errors import KernelInputError
-from rankclaims.kernels.rank import matrix_rank
+from rankclaims.kernels.rank import matrix_rank, sv_error_factor
 
 __all__ = ["khatri_rao", "khatri_rao_rank"]
 
@@ -118,6 +121,8 @@ def _norm2(xp: Any, x: Any) -> float:
 # --- Gram matrix primitives, per backend --------------------------------------------------
 
 _BLOCK = 64
+# Eigenvalues below _GAP times the Gram's error bound are refined in stage 4.
+_GAP = 1.0e4
 
 
 def _gram(xp: Any, b: Any, c: Any) -> Any:
@@ -223,9 +228,10 @@ def _one(xp, b, c, atol, rtol, want_margin):
         margin = float(xp.min(xp.abs(lam - t2))) / delta_t
         return rank, margin, True, t, delta_t, "gram-eigh"
 
-    # Stage 4: refine the p eigenvalues not certified above.
-    p = n - int(xp.sum(xp.astype(above, xp.int64)))
+    # Stage 4: refine the p eigenvalues not far above the Gram's error. Keeping a gap of _GAP
+    # between the refined ones and the rest is what makes one correction step enough.
     lam, v = _eigh(xp, _gram(xp, b, c))
+    p = int(xp.sum(xp.astype(lam <= _GAP * (t2 + delta_t), xp.int64)))
     vs, vb, lam_b = v[:, :p], v[:, p:], lam[p:]
     y = _k_times(xp, b, c, vs)
     if n - p:
@@ -238,7 +244,7 @@ def _one(xp, b, c, atol, rtol, want_margin):
     zs = svdvals(xp, z)
     if zs.shape[0] < p:  # more columns than rows: the remaining singular values are 0
         zs = xp.concat([zs, xp.zeros((p - zs.shape[0],), dtype=zs.dtype, device=_device(zs))])
-    e_z = math.sqrt(max(m, n)) * u * sigma1 * max(_norm2(xp, w), 1.0)
+    e_z = sv_error_factor(m, n) * u * sigma1 * max(_norm2(xp, w), 1.0)
     rho = _norm2(xp, xp.matrix_transpose(vb) @ _kt_times(xp, b, c, z)) + e_z * sigma1
     s2 = float(lam_b[0]) - delta if n - p else math.inf
     tau = _norm2(xp, tmat)
@@ -257,7 +263,19 @@ def _one(xp, b, c, atol, rtol, want_margin):
         errors.append(delta_t)
     i = int(np.argmin(margins))
     margin = margins[i]
-    return ranks, margin, margin > 1, t, errors[i], "gram-eigh+subspace"
+    if margin > 1:
+        return ranks, margin, True, t, errors[i], "gram-eigh+subspace"
+    # Still undecided: form the product (O(M N) memory), so that the answer is the forming
+    # path's whenever that path can decide.
+    d = matrix_rank(khatri_rao(b, c), atol=atol, rtol=rtol, return_decision=True)
+    return (
+        int(d.rank),
+        float(d.margin),
+        bool(d.decided),
+        float(d.threshold),
+        float(d.error),
+        "formed-svd",
+    )
 
 
 def khatri_rao_rank(
@@ -284,7 +302,10 @@ def khatri_rao_rank(
     xp, b, c = _check_pair(b, c, promote=True, check_finite=True)
     for name, val in (("atol", atol), ("rtol", rtol)):
         if val is not None and not (
-            isinstance(val, (int, float)) and math.isfinite(val) and val >= 0
+            isinstance(val, numbers.Real)
+            and not isinstance(val, (bool, np.bool_))
+            and math.isfinite(val)
+            and val >= 0
         ):
             raise KernelInputError(f"{name} must be a finite number >= 0; got {val!r}")
     dtype = xp.result_type(b, c)
@@ -296,6 +317,7 @@ def khatri_rao_rank(
     bf = xp.reshape(b, (count, *b.shape[-2:]))
     cf = xp.reshape(c, (count, *c.shape[-2:]))
     want_margin = return_decision
+    rtol = None if rtol is None else float(rtol)
     results = [_one(xp, bf[i], cf[i], float(atol or 0.0), rtol, want_margin) for i in range(count)]
     methods = sorted({r[5] for r in results}) or ["formed-svd"]
     dev = {} if not is_torch(xp) else {"device": b.device}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
+
+import numpy as np
 
 from rankclaims.kernels._backend import as_matrix, svdvals, to_output
 from rankclaims.kernels.errors import KernelInputError
@@ -36,16 +39,16 @@ def lowrank_distance(w: Any, k: int, norm: str | int = "fro") -> Any:
     >>> lowrank_distance(np.diag([3.0, 2.0, 1.0]), 1, "fro")
     2.23606797749979
     """
-    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 0:
         raise KernelInputError(f"k must be an integer >= 0; got {k!r}")
-    kind = _NORMS.get(norm) if isinstance(norm, (str, int)) else None
+    kind = _NORMS.get(norm) if isinstance(norm, (str, int)) and not isinstance(norm, bool) else None
     if kind is None:
         raise KernelInputError(
             f"norm must be one of 'fro', 'spectral' (2), 'nuclear' ('nuc'); got {norm!r}"
         )
     xp, a = as_matrix(w, "w")
     s = svdvals(xp, a)
-    tail = s[..., k:]
+    tail = s[..., int(k) :]
     if kind == "fro":
         out = xp.sqrt(xp.sum(tail * tail, axis=-1))
     elif kind == "nuclear":

@@ -13,15 +13,21 @@ Conventions (see the README's table):
 - ``stable_rank``: ``||A||_F^2 / ||A||_2^2``.
 
 Floating-point error model. A backward-stable SVD returns singular values with absolute error
-at most ``p(m, n) * eps * sigma_1`` (LAPACK Users' Guide, Sec. 4.9; LAPACK's own error
-estimate takes ``p = 1``). We take ``p(m, n) = sqrt(max(m, n))`` (:func:`sv_error`) and test
-the model against float64 references in ``tests/test_rank.py``.
+at most ``p(m, n) * eps * sigma_1`` (LAPACK Users' Guide, Sec. 4.9, with ``p`` "a modestly
+growing function"). We take ``p(m, n) = 2 sqrt(max(m, n)) + 2`` (:func:`sv_error`): an
+empirical bound, at least 1.45 times the worst error seen in 56,000 random float32 matrices
+(against float64) and 3,000 float64 matrices (against 40-digit mpmath) of sizes up to 24;
+``tests/test_rank.py`` keeps testing it. A first model, ``sqrt(max(m, n))``, was violated
+(3.33 eps sigma_1 on a 2 x 2 float32 matrix).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
+
+import numpy as np
 
 from rankclaims.kernels._backend import as_matrix, eps, svdvals, to_output
 from rankclaims.kernels.decision import RankDecision, count_decision, finish
@@ -52,14 +58,24 @@ def singular_values(a: Any) -> Any:
 
 
 def sv_error(s: Any, m: int, n: int, dtype: Any) -> Any:
-    """The floating-point error bound of computed singular values: ``sqrt(max(m,n))*eps*s_1``.
+    """The floating-point error bound of computed singular values: ``p(m, n) * eps * s_1``.
 
     ``s`` holds singular values, descending, shape ``(..., k)``; the result has shape
     ``(..., 1)`` and is zero for empty or zero matrices (whose singular values are exact).
     """
     if s.shape[-1] == 0:
         return s  # no singular values, nothing to bound
-    return s[..., :1] * (math.sqrt(max(m, n)) * eps(dtype))
+    return s[..., :1] * (sv_error_factor(m, n) * eps(dtype))
+
+
+def sv_error_factor(m: int, n: int) -> float:
+    """``p(m, n) = 2 sqrt(max(m, n)) + 2``: singular values are within ``p eps sigma_1``."""
+    return 2.0 * math.sqrt(max(m, n)) + 2.0
+
+
+def _is_real(x: Any) -> bool:
+    """A real scalar (Python or NumPy), not a bool."""
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
 def _tolerance(xp: Any, value: Any, name: str, like: Any) -> Any:
@@ -178,7 +194,7 @@ def normalized_rank(
         raise KernelInputError(
             f"normalization must be 'spectral' or 'frobenius'; got {normalization!r}"
         )
-    if not (isinstance(threshold, (int, float)) and math.isfinite(threshold) and threshold >= 0):
+    if not (_is_real(threshold) and math.isfinite(threshold) and threshold >= 0):
         raise KernelInputError(f"threshold must be a finite number >= 0; got {threshold!r}")
     xp, a = as_matrix(w, "w")
     s = svdvals(xp, a)
@@ -209,7 +225,7 @@ def soft_rank(h: Any, tau: float, *, certified: bool = False, return_decision: b
     The error of ``sigma_i^2 / N`` is ``(2 sigma_i e + e^2) / N`` with ``e`` from
     :func:`sv_error`.
     """
-    if not (isinstance(tau, (int, float)) and math.isfinite(tau) and tau >= 0):
+    if not (_is_real(tau) and math.isfinite(tau) and tau >= 0):
         raise KernelInputError(f"tau must be a finite number >= 0; got {tau!r}")
     xp, a = as_matrix(h, "h")
     m, n = a.shape[-2], a.shape[-1]
