@@ -174,6 +174,19 @@ def _eigh(xp: Any, g: Any) -> tuple[Any, Any]:
 # --- the rank -----------------------------------------------------------------------------
 
 
+def _formed(b, c, atol, rtol):
+    """Decide by forming the product: stages 1 and 5."""
+    d = matrix_rank(khatri_rao(b, c), atol=atol, rtol=rtol, return_decision=True)
+    return (
+        int(d.rank),
+        float(d.margin),
+        bool(d.decided),
+        float(d.threshold),
+        float(d.error),
+        "formed-svd",
+    )
+
+
 def _one(xp, b, c, atol, rtol, want_margin):
     """Decide the rank of ``khatri_rao(b, c)`` for one pair; returns a tuple of floats/ints."""
     db, dc, n = b.shape[0], c.shape[0], b.shape[1]
@@ -184,15 +197,7 @@ def _one(xp, b, c, atol, rtol, want_margin):
     if n == 0 or m == 0:
         return 0, math.inf, True, atol, 0.0, "formed-svd"
     if m <= n:
-        d = matrix_rank(khatri_rao(b, c), atol=atol, rtol=rtol, return_decision=True)
-        return (
-            int(d.rank),
-            float(d.margin),
-            bool(d.decided),
-            float(d.threshold),
-            float(d.error),
-            "formed-svd",
-        )
+        return _formed(b, c, atol, rtol)
 
     g = _gram(xp, b, c)
     trace = float(xp.sum(xp.linalg.diagonal(g)))
@@ -267,15 +272,7 @@ def _one(xp, b, c, atol, rtol, want_margin):
         return ranks, margin, True, t, errors[i], "gram-eigh+subspace"
     # Still undecided: form the product (O(M N) memory), so that the answer is the forming
     # path's whenever that path can decide.
-    d = matrix_rank(khatri_rao(b, c), atol=atol, rtol=rtol, return_decision=True)
-    return (
-        int(d.rank),
-        float(d.margin),
-        bool(d.decided),
-        float(d.threshold),
-        float(d.error),
-        "formed-svd",
-    )
+    return _formed(b, c, atol, rtol)
 
 
 def khatri_rao_rank(
