@@ -218,3 +218,46 @@ def svdvals(xp: Any, a: Any) -> Any:
     if not (a.flags.c_contiguous and a.flags.writeable):
         a = np.ascontiguousarray(a) if a.flags.writeable else np.array(a, order="C")
     return _torch_svdvals(torch.from_numpy(a)).numpy()
+
+
+def pow2_normalize(xp: Any, a: Any) -> tuple[Any, Any]:
+    """Scale each matrix of a batch by a power of two so that its largest entry is in [0.5, 1).
+
+    Exact in floating point (only exponents change), so every scale-invariant quantity (the
+    rank, the normalised singular values, the stable and effective ranks) is unchanged, while
+    sums of squares can no longer overflow. Returns ``(scaled, exp)``, ``exp`` an integer array
+    of shape ``(..., 1, 1)`` with ``a == scaled * 2**exp``; zero matrices get ``exp = 0``.
+    """
+    if a.shape[-1] == 0 or a.shape[-2] == 0:
+        return a, xp.zeros((*a.shape[:-2], 1, 1), dtype=xp.int32, **_dev_kw(xp, a))
+    biggest = xp.max(xp.abs(a), axis=(-2, -1), keepdims=True)
+    if is_torch(xp):
+        torch = _torch()
+        exp = torch.frexp(biggest)[1]
+        # two steps, so that 2**(-e) stays representable even for |e| near the exponent range
+        half = torch.div(exp, 2, rounding_mode="floor")
+        return torch.ldexp(torch.ldexp(a, -half), -(exp - half)), exp
+    exp = np.frexp(biggest)[1]
+    return np.ldexp(a, -exp), exp
+
+
+def pow2_unscale(xp: Any, x: Any, exp: Any) -> Any:
+    """``x * 2**exp`` computed in float64 (the factor may not fit float32), cast back."""
+    if is_torch(xp):
+        torch = _torch()
+        return torch.ldexp(x.to(torch.float64), exp).to(x.dtype)
+    return np.ldexp(np.asarray(x, dtype=np.float64), exp).astype(x.dtype)
+
+
+def _dev_kw(xp: Any, a: Any) -> dict:
+    return {"device": a.device} if is_torch(xp) else {}
+
+
+def check_representable(xp: Any, x: Any, what: str, a: Any) -> Any:
+    """Raise if a result overflowed the dtype: never return an infinite rank ingredient."""
+    if not bool(xp.all(xp.isfinite(x))):
+        raise KernelInputError(
+            f"the {what} of a matrix with entries up to {float(xp.max(xp.abs(a))):.3g} overflow "
+            f"{_dtype_name(a.dtype)}; rescale the input or use float64"
+        )
+    return x

@@ -36,7 +36,9 @@ class RankDecision:
     threshold : float array
         The threshold the values were compared with, in the values' units.
     error : float array
-        The floating-point error bound of the value nearest the threshold.
+        The floating-point error bound of the value nearest the threshold, in the values'
+        units: singular values for most methods, their squares (eigenvalues of the Gram
+        ``K^T K``) for ``khatri_rao_rank``'s ``"gram-cholesky"`` and ``"gram-eigh"``.
     notion : str
         ``"numerical"``, ``"normalized"``, ``"soft"``, ``"exact"``, ``"khatri-rao"``.
     method : str

@@ -46,7 +46,14 @@ from typing import Any
 import numpy as np
 from array_api_compat import device as _device
 
-from rankclaims.kernels._backend import as_matrix, eps, is_torch, namespace, svdvals
+from rankclaims.kernels._backend import (
+    as_matrix,
+    eps,
+    is_torch,
+    namespace,
+    pow2_normalize,
+    svdvals,
+)
 from rankclaims.kernels.decision import RankDecision, finish
 from rankclaims.kernels.errors import KernelInputError
 from rankclaims.kernels.rank import matrix_rank, sv_error_factor
@@ -188,6 +195,26 @@ def _formed(b, c, atol, rtol):
 
 
 def _one(xp, b, c, atol, rtol, want_margin):
+    """Rescale ``b`` and ``c`` by exact powers of two (the rank is scale-invariant, the Gram
+    then cannot overflow), decide, and report threshold and error in the input's units."""
+    b, eb = pow2_normalize(xp, b)
+    c, ec = pow2_normalize(xp, c)
+    e = int(eb[..., 0, 0]) + int(ec[..., 0, 0])  # K = K_scaled * 2**e
+    atol_s = math.ldexp(atol, -e)
+    rank, margin, decided, t, err, method = _one_scaled(xp, b, c, atol_s, rtol, want_margin)
+    # the Gram stages' errors are in squared units (eigenvalues of K^T K)
+    err_e = 2 * e if method in ("gram-cholesky", "gram-eigh") else e
+    return rank, margin, decided, _ldexp(t, e), _ldexp(err, err_e), method
+
+
+def _ldexp(x: float, e: int) -> float:
+    try:
+        return math.ldexp(x, e)
+    except OverflowError:  # beyond float64: the threshold itself is not representable
+        return math.inf
+
+
+def _one_scaled(xp, b, c, atol, rtol, want_margin):
     """Decide the rank of ``khatri_rao(b, c)`` for one pair; returns a tuple of floats/ints."""
     db, dc, n = b.shape[0], c.shape[0], b.shape[1]
     m = db * dc

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from rankclaims.kernels._backend import as_matrix, svdvals, to_output
+from rankclaims.kernels._backend import as_matrix, check_representable, svdvals, to_output
 from rankclaims.kernels.errors import KernelInputError
 
 __all__ = ["lowrank_distance"]
@@ -57,4 +57,4 @@ def lowrank_distance(w: Any, k: int, norm: str | int = "fro") -> Any:
         out = tail[..., 0]
     else:
         out = xp.sum(tail, axis=-1)  # zeros of the batch shape
-    return to_output(xp, out)
+    return to_output(xp, check_representable(xp, out, "distance", a))

@@ -29,7 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from rankclaims.kernels._backend import as_matrix, eps, svdvals, to_output
+from rankclaims.kernels._backend import (
+    as_matrix,
+    check_representable,
+    eps,
+    pow2_normalize,
+    pow2_unscale,
+    svdvals,
+    to_output,
+)
 from rankclaims.kernels.decision import RankDecision, count_decision, finish
 from rankclaims.kernels.errors import KernelInputError
 
@@ -54,7 +62,7 @@ def singular_values(a: Any) -> Any:
     array([3., 2., 1.])
     """
     xp, a = as_matrix(a)
-    return svdvals(xp, a)
+    return check_representable(xp, svdvals(xp, a), "singular values", a)
 
 
 def sv_error(s: Any, m: int, n: int, dtype: Any) -> Any:
@@ -92,7 +100,8 @@ def _dev(x: Any) -> Any:
     return device(x)
 
 
-def _decide_sv(xp, a, s, threshold, *, notion, scale=None, certified, return_decision):
+def _decide_sv(xp, a, s, threshold, *, notion, scale=None, unit=None, certified, return_decision):
+    """Count and decide; ``unit`` (shape ``(..., 1, 1)``) converts ``s`` back to input units."""
     m, n = a.shape[-2], a.shape[-1]
     err = sv_error(s, m, n, a.dtype)
     values, errors = s, err
@@ -104,6 +113,9 @@ def _decide_sv(xp, a, s, threshold, *, notion, scale=None, certified, return_dec
         return to_output(xp, xp.sum(xp.astype(values > threshold, xp.int64), axis=-1))
     count, margin, nearest = count_decision(xp, values, threshold, errors, strict=True)
     thr = xp.broadcast_to(threshold, (*values.shape[:-1], 1))[..., 0]
+    if unit is not None:  # back to the input's units
+        thr = pow2_unscale(xp, thr, unit[..., 0, 0])
+        nearest = pow2_unscale(xp, nearest, unit[..., 0, 0])
     decision = RankDecision(count, margin, margin > 1, thr, nearest, notion, "svd")
     return finish(xp, decision, certified=certified, return_decision=return_decision)
 
@@ -144,7 +156,10 @@ def matrix_rank(
     """
     xp, a = as_matrix(a)
     m, n = a.shape[-2], a.shape[-1]
-    s = svdvals(xp, a)
+    # The rank is scale-invariant: an exact power-of-two rescaling keeps sigma_1 representable
+    # (float32 entries near 3e38 would otherwise give sigma_1 = inf and rank 0, as in NumPy).
+    a_scaled, exp = pow2_normalize(xp, a)
+    s = svdvals(xp, a_scaled)
     zero = xp.zeros((), dtype=a.dtype, device=_dev(a))
     atol_ = zero if atol is None else _tolerance(xp, atol, "atol", a)
     default_rtol = max(m, n) * eps(a.dtype)
@@ -155,13 +170,18 @@ def matrix_rank(
     sigma1 = (
         s[..., :1] if s.shape[-1] else xp.zeros((*s.shape[:-1], 1), dtype=a.dtype, device=_dev(a))
     )
-    threshold = xp.maximum(_expand(xp, atol_), _expand(xp, rtol_) * sigma1)
+    # atol is in the input's units: compare it with the scaled singular values as atol / 2**exp
+    atol_scaled = pow2_unscale(
+        xp, xp.broadcast_to(_expand(xp, atol_), exp[..., 0].shape), -exp[..., 0]
+    )
+    threshold = xp.maximum(atol_scaled, _expand(xp, rtol_) * sigma1)
     return _decide_sv(
         xp,
         a,
         s,
         threshold,
         notion="numerical",
+        unit=exp,
         certified=certified,
         return_decision=return_decision,
     )
@@ -197,6 +217,7 @@ def normalized_rank(
     if not (_is_real(threshold) and math.isfinite(threshold) and threshold >= 0):
         raise KernelInputError(f"threshold must be a finite number >= 0; got {threshold!r}")
     xp, a = as_matrix(w, "w")
+    a, _ = pow2_normalize(xp, a)  # scale-invariant: exact rescaling avoids overflow
     s = svdvals(xp, a)
     if s.shape[-1] == 0:
         scale = xp.zeros((*s.shape[:-1], 1), dtype=a.dtype, device=_dev(a))
@@ -232,7 +253,7 @@ def soft_rank(h: Any, tau: float, *, certified: bool = False, return_decision: b
     s = svdvals(xp, a)
     e = sv_error(s, m, n, a.dtype)
     big_n = max(n, 1)
-    values = s * s / big_n
+    values = check_representable(xp, s * s / big_n, "values sigma_i^2 / N", a)
     errors = (2 * s * e + e * e) / big_n
     thr = xp.asarray(float(tau), dtype=a.dtype, device=_dev(a))
     count, margin, nearest = count_decision(xp, values, thr, errors, strict=False)
@@ -250,6 +271,7 @@ def effective_rank(h: Any) -> Any:
     for ``H != 0``; a zero matrix gives 0.
     """
     xp, a = as_matrix(h, "h")
+    a, _ = pow2_normalize(xp, a)  # scale-invariant: exact rescaling avoids overflow
     m, n = a.shape[-2], a.shape[-1]
     at = xp.matrix_transpose(a)
     gram = a @ at if m <= n else at @ a
@@ -262,6 +284,7 @@ def effective_rank(h: Any) -> Any:
 def stable_rank(a: Any) -> Any:
     """Stable rank ``||A||_F^2 / ||A||_2^2`` (between 1 and rank(A); 0 for a zero matrix)."""
     xp, a = as_matrix(a)
+    a, _ = pow2_normalize(xp, a)  # scale-invariant: exact rescaling avoids overflow
     s = svdvals(xp, a)
     if s.shape[-1] == 0:
         return to_output(xp, xp.zeros(s.shape[:-1], dtype=a.dtype, device=_dev(a)))
