@@ -228,9 +228,18 @@ def pow2_normalize(xp: Any, a: Any) -> tuple[Any, Any]:
     sums of squares can no longer overflow. Returns ``(scaled, exp)``, ``exp`` an integer array
     of shape ``(..., 1, 1)`` with ``a == scaled * 2**exp``; zero matrices get ``exp = 0``.
     """
+    no_scaling = xp.zeros((*a.shape[:-2], 1, 1), dtype=xp.int32, **_dev_kw(xp, a))
     if a.shape[-1] == 0 or a.shape[-2] == 0:
-        return a, xp.zeros((*a.shape[:-2], 1, 1), dtype=xp.int32, **_dev_kw(xp, a))
-    biggest = xp.max(xp.abs(a), axis=(-2, -1), keepdims=True)
+        return a, no_scaling
+    # max |a| per matrix from two reductions (no |a| temporary the size of the batch)
+    biggest = xp.maximum(
+        xp.max(a, axis=(-2, -1), keepdims=True), -xp.min(a, axis=(-2, -1), keepdims=True)
+    )
+    # Fourth powers of entries in [2**(emin/4), 2**(emax/4)] cannot overflow or underflow:
+    # then the batch is left as it is, without a copy (the common case).
+    hi, lo = (2.0**32, 2.0**-31) if _dtype_name(a.dtype) == "float32" else (2.0**256, 2.0**-255)
+    if not bool(xp.any((biggest > hi) | ((biggest < lo) & (biggest > 0)))):
+        return a, no_scaling
     if is_torch(xp):
         torch = _torch()
         exp = torch.frexp(biggest)[1]
