@@ -16,12 +16,13 @@ from typing import Any
 
 import numpy as np
 from array_api_compat import array_namespace, is_numpy_array, is_torch_array
+from array_api_compat import device as device_of
 
 from rankclaims.kernels.errors import KernelInputError, KernelTypeError
 
 __all__ = [
     "as_matrix",
-    "batch_shape",
+    "device_of",
     "eps",
     "is_torch",
     "namespace",
@@ -140,10 +141,6 @@ def as_matrix(a: Any, name: str = "a", *, promote: bool = True, check_finite: bo
     return xp, a
 
 
-def batch_shape(a: Any) -> tuple[int, ...]:
-    return tuple(a.shape[:-2])
-
-
 def eps(dtype: Any) -> float:
     """Machine epsilon of a float32/float64 dtype of either library."""
     name = _dtype_name(dtype)
@@ -228,7 +225,7 @@ def pow2_normalize(xp: Any, a: Any) -> tuple[Any, Any]:
     sums of squares can no longer overflow. Returns ``(scaled, exp)``, ``exp`` an integer array
     of shape ``(..., 1, 1)`` with ``a == scaled * 2**exp``; zero matrices get ``exp = 0``.
     """
-    no_scaling = xp.zeros((*a.shape[:-2], 1, 1), dtype=xp.int32, **_dev_kw(xp, a))
+    no_scaling = xp.zeros((*a.shape[:-2], 1, 1), dtype=xp.int32, device=device_of(a))
     if a.shape[-1] == 0 or a.shape[-2] == 0:
         return a, no_scaling
     # max |a| per matrix from two reductions (no |a| temporary the size of the batch)
@@ -256,10 +253,6 @@ def pow2_unscale(xp: Any, x: Any, exp: Any) -> Any:
         torch = _torch()
         return torch.ldexp(x.to(torch.float64), exp).to(x.dtype)
     return np.ldexp(np.asarray(x, dtype=np.float64), exp).astype(x.dtype)
-
-
-def _dev_kw(xp: Any, a: Any) -> dict:
-    return {"device": a.device} if is_torch(xp) else {}
 
 
 def check_representable(xp: Any, x: Any, what: str, a: Any) -> Any:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rankclaims.kernels._backend import to_output
+from rankclaims.kernels._backend import device_of, to_output
 from rankclaims.kernels.errors import RankUndecidableError
 
 __all__ = ["RankDecision", "count_decision", "finish"]
@@ -68,14 +68,14 @@ def count_decision(xp: Any, values: Any, threshold: Any, errors: Any, *, strict:
     above = values > threshold if strict else values >= threshold
     count = xp.sum(xp.astype(above, xp.int64), axis=-1)
     dist = xp.abs(values - threshold)
-    inf = xp.asarray(float("inf"), dtype=values.dtype, device=_device(values))
+    inf = xp.asarray(float("inf"), dtype=values.dtype, device=device_of(values))
     exact = errors == 0
     safe = xp.where(exact, xp.ones_like(errors), errors)
     ratio = xp.where(exact, inf, dist / safe)
     if values.shape[-1] == 0:
         shape = tuple(values.shape[:-1])
-        margin = xp.full(shape, float("inf"), dtype=values.dtype, device=_device(values))
-        nearest = xp.zeros(shape, dtype=values.dtype, device=_device(values))
+        margin = xp.full(shape, float("inf"), dtype=values.dtype, device=device_of(values))
+        nearest = xp.zeros(shape, dtype=values.dtype, device=device_of(values))
         return count, margin, nearest
     margin = xp.min(ratio, axis=-1)
     idx = xp.argmin(ratio, axis=-1)
@@ -86,12 +86,6 @@ def count_decision(xp: Any, values: Any, threshold: Any, errors: Any, *, strict:
         axis=-1,
     )
     return count, margin, nearest
-
-
-def _device(x: Any) -> Any:
-    from array_api_compat import device
-
-    return device(x)
 
 
 def finish(xp: Any, decision: RankDecision, *, certified: bool, return_decision: bool):

@@ -44,10 +44,10 @@ import numbers
 from typing import Any
 
 import numpy as np
-from array_api_compat import device as _device
 
 from rankclaims.kernels._backend import (
     as_matrix,
+    device_of,
     eps,
     is_torch,
     namespace,
@@ -270,12 +270,12 @@ def _one_scaled(xp, b, c, atol, rtol, want_margin):
         tmat = (xp.matrix_transpose(vb) @ _kt_times(xp, b, c, y)) / xp.expand_dims(lam_b, axis=-1)
         w = vs - vb @ tmat
     else:
-        tmat = xp.zeros((0, p), dtype=b.dtype, device=_device(b))
+        tmat = xp.zeros((0, p), dtype=b.dtype, device=device_of(b))
         w = vs
     z = _k_times(xp, b, c, w)
     zs = svdvals(xp, z)
     if zs.shape[0] < p:  # more columns than rows: the remaining singular values are 0
-        zs = xp.concat([zs, xp.zeros((p - zs.shape[0],), dtype=zs.dtype, device=_device(zs))])
+        zs = xp.concat([zs, xp.zeros((p - zs.shape[0],), dtype=zs.dtype, device=device_of(zs))])
     e_z = sv_error_factor(m, n) * u * sigma1 * max(_norm2(xp, w), 1.0)
     rho = _norm2(xp, xp.matrix_transpose(vb) @ _kt_times(xp, b, c, z)) + e_z * sigma1
     s2 = float(lam_b[0]) - delta if n - p else math.inf

@@ -32,6 +32,7 @@ import numpy as np
 from rankclaims.kernels._backend import (
     as_matrix,
     check_representable,
+    device_of,
     eps,
     pow2_normalize,
     pow2_unscale,
@@ -88,16 +89,10 @@ def _is_real(x: Any) -> bool:
 
 def _tolerance(xp: Any, value: Any, name: str, like: Any) -> Any:
     """A non-negative finite tolerance, scalar or broadcastable to the batch shape."""
-    arr = xp.asarray(value, dtype=like.dtype, device=_dev(like))
+    arr = xp.asarray(value, dtype=like.dtype, device=device_of(like))
     if not bool(xp.all(xp.isfinite(arr))) or bool(xp.any(arr < 0)):
         raise KernelInputError(f"{name} must be finite and >= 0; got {value!r}")
     return arr
-
-
-def _dev(x: Any) -> Any:
-    from array_api_compat import device
-
-    return device(x)
 
 
 def _decide_sv(xp, a, s, threshold, *, notion, scale=None, unit=None, certified, return_decision):
@@ -160,7 +155,7 @@ def matrix_rank(
     # (float32 entries near 3e38 would otherwise give sigma_1 = inf and rank 0, as in NumPy).
     a_scaled, exp = pow2_normalize(xp, a)
     s = svdvals(xp, a_scaled)
-    zero = xp.zeros((), dtype=a.dtype, device=_dev(a))
+    zero = xp.zeros((), dtype=a.dtype, device=device_of(a))
     atol_ = zero if atol is None else _tolerance(xp, atol, "atol", a)
     default_rtol = max(m, n) * eps(a.dtype)
     if rtol is None:
@@ -168,7 +163,9 @@ def matrix_rank(
     else:
         rtol_ = _tolerance(xp, rtol, "rtol", a)
     sigma1 = (
-        s[..., :1] if s.shape[-1] else xp.zeros((*s.shape[:-1], 1), dtype=a.dtype, device=_dev(a))
+        s[..., :1]
+        if s.shape[-1]
+        else xp.zeros((*s.shape[:-1], 1), dtype=a.dtype, device=device_of(a))
     )
     # atol is in the input's units: compare it with the scaled singular values as atol / 2**exp
     atol_scaled = pow2_unscale(
@@ -220,12 +217,12 @@ def normalized_rank(
     a, _ = pow2_normalize(xp, a)  # scale-invariant: exact rescaling avoids overflow
     s = svdvals(xp, a)
     if s.shape[-1] == 0:
-        scale = xp.zeros((*s.shape[:-1], 1), dtype=a.dtype, device=_dev(a))
+        scale = xp.zeros((*s.shape[:-1], 1), dtype=a.dtype, device=device_of(a))
     elif normalization == "spectral":
         scale = s[..., :1]
     else:
         scale = xp.sqrt(xp.sum(s * s, axis=-1, keepdims=True))
-    thr = xp.asarray(float(threshold), dtype=a.dtype, device=_dev(a))
+    thr = xp.asarray(float(threshold), dtype=a.dtype, device=device_of(a))
     return _decide_sv(
         xp,
         a,
@@ -255,7 +252,7 @@ def soft_rank(h: Any, tau: float, *, certified: bool = False, return_decision: b
     big_n = max(n, 1)
     values = check_representable(xp, s * s / big_n, "values sigma_i^2 / N", a)
     errors = (2 * s * e + e * e) / big_n
-    thr = xp.asarray(float(tau), dtype=a.dtype, device=_dev(a))
+    thr = xp.asarray(float(tau), dtype=a.dtype, device=device_of(a))
     count, margin, nearest = count_decision(xp, values, thr, errors, strict=False)
     thr_b = xp.broadcast_to(thr, tuple(values.shape[:-1]))
     decision = RankDecision(count, margin, margin > 1, thr_b, nearest, "soft", "svd")
@@ -287,7 +284,7 @@ def stable_rank(a: Any) -> Any:
     a, _ = pow2_normalize(xp, a)  # scale-invariant: exact rescaling avoids overflow
     s = svdvals(xp, a)
     if s.shape[-1] == 0:
-        return to_output(xp, xp.zeros(s.shape[:-1], dtype=a.dtype, device=_dev(a)))
+        return to_output(xp, xp.zeros(s.shape[:-1], dtype=a.dtype, device=device_of(a)))
     fro2 = xp.sum(s * s, axis=-1)
     top = s[..., 0] * s[..., 0]
     safe = xp.where(top > 0, top, xp.ones_like(top))
