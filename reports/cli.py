@@ -74,6 +74,97 @@ def _selfcheck(_: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _report(args: argparse.Namespace) -> int:
+    from rankclaims.reports.run import run_report
+
+    try:
+        report = run_report(args.paper or None, profile=args.profile, seed=args.seed, out=args.out)
+    except KeyboardInterrupt:
+        print("interrupted: no report written; the previous one is intact", file=sys.stderr)
+        return 130
+    except ValueError as exc:
+        print(f"rankclaims report: {exc}", file=sys.stderr)
+        return 2
+    return 1 if report.summary()["error"] else 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from rankclaims.claims import claims_of
+
+    for c in claims_of(args.paper or None):
+        print(
+            f"{c.id:45} {c.kind:18} {c.label}"
+            + (" [known refutation]" if c.expect == "refuted" else "")
+        )
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    """Run one claim, or replay the counterexample a report recorded for it."""
+    import json
+
+    from rankclaims.claims import claims_of, decode_inputs, get_claim, run_claim
+    from rankclaims.claims._core import Check, PremiseUnmet, Undecided, Violation
+    from rankclaims.claims._runner import _certify
+
+    claims_of(None)
+    try:
+        c = get_claim(args.claim)
+    except KeyError as exc:
+        print(f"rankclaims check: {exc.args[0]}", file=sys.stderr)
+        return 2
+    if args.replay:
+        with open(args.replay, encoding="utf-8") as fh:
+            data = json.load(fh)
+        entry = next((e for e in data["claims"] if e["id"] == c.id), None)
+        if entry is None or entry.get("counterexample") is None:
+            print(
+                f"rankclaims check: {args.replay} has no counterexample for {c.id}", file=sys.stderr
+            )
+            return 2
+        inputs = decode_inputs(entry["counterexample"], entry["counterexample_types"])
+        try:
+            c.check(Check(), **inputs)
+        except Violation as v:
+            cert = _certify(c, inputs, v)
+            if cert is None:
+                print(f"{c.id}: the example fails ({v.message}) but cannot be certified")
+                return 1
+            print(f"{c.id}: refuted by the recorded counterexample: {v.message}\n  {cert}")
+            return 0
+        except (PremiseUnmet, Undecided) as e:
+            print(f"{c.id}: the recorded example no longer refutes ({type(e).__name__}: {e})")
+            return 1
+        print(f"{c.id}: the recorded example no longer refutes the claim")
+        return 1
+    r = run_claim(c, profile=args.profile, seed=args.seed)
+    print(
+        f"{c.id} ({c.label}): {r.verdict}; {r.examples} examples, premise rate "
+        f"{r.premise_rate}, {r.decided} decided, {r.undecided} undecided, {r.duration_s:.2f} s"
+    )
+    if r.counterexample is not None:
+        print(f"  counterexample: {json.dumps(r.counterexample)}\n  certificate: {r.certificate}")
+    for n in r.notes:
+        print(f"  {n}")
+    if r.error:
+        print(r.error)
+    return 0 if r.verdict == c.expect else 1
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    from rankclaims.claims import PROFILES
+
+    p.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="quick",
+        help="Hypothesis examples per claim (quick: CI; thorough: long searches); default: quick",
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seed of every claim's search (default: 0)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rankclaims",
@@ -88,6 +179,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="decide known ranks on every available backend (NumPy, PyTorch CPU, CUDA)",
     )
     p.set_defaults(func=_selfcheck)
+    p = sub.add_parser("report", help="run the claims and write report.json, .md and .html")
+    p.add_argument(
+        "--paper",
+        action="append",
+        metavar="KEY",
+        help="paper key (repeatable); default: every paper",
+    )
+    _add_run_options(p)
+    p.add_argument(
+        "--out",
+        default="reports/latest",
+        metavar="DIR",
+        help="output directory (default: reports/latest)",
+    )
+    p.set_defaults(func=_report)
+    p = sub.add_parser("list", help="list the declared claims")
+    p.add_argument("--paper", action="append", metavar="KEY")
+    p.set_defaults(func=_list)
+    p = sub.add_parser("check", help="run one claim, or replay a reported counterexample")
+    p.add_argument("claim", metavar="CLAIM_ID", help="e.g. sankar2018/corollary-2")
+    _add_run_options(p)
+    p.add_argument(
+        "--replay",
+        metavar="REPORT_JSON",
+        help="re-check the counterexample recorded for the claim in this report",
+    )
+    p.set_defaults(func=_check)
     return parser
 
 

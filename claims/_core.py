@@ -1,0 +1,584 @@
+"""Claim declarations and the evidence a check gathers.
+
+A claim is declared once, with :func:`claim`, next to the function that checks it::
+
+    @claim(
+        "sankar2018", "Lemma 3",
+        statement="r_{AB̂} ≥ r_{AB}",
+        hypotheses=["A ∈ ℝ^{m×n}, B, B̂ ∈ ℝ^{n×p}", "r_B̂ = r_B + k, k ≥ 0", ...],
+        kind="rank",
+        given=lemma3_inputs(),          # a Hypothesis strategy of dicts: paper name -> value
+        exact=True,                      # the check also runs on exact rationals
+    )
+    def lemma_3(c, A, B, B_hat, k):
+        c.holds(c.rank(A @ B_hat, "r_AB̂") >= c.rank(A @ B, "r_AB"), "r_{AB̂} ≥ r_{AB}")
+
+The check receives a :class:`Check` and the drawn inputs by name. It states premises
+(:meth:`Check.premise`), decides ranks with margins (:meth:`Check.rank`), compares the two
+sides of identities and inequalities (:meth:`Check.close`, :meth:`Check.leq`), tests Monte
+Carlo frequencies (:meth:`Check.frequency_at_least`) and states the conclusion
+(:meth:`Check.holds`). The runner (:mod:`rankclaims.claims._runner`) turns what the check
+raised and recorded, over all examples, into a verdict.
+
+Semantics of one example (DESIGN.md):
+
+- a premise that fails: the example does not count towards the verdict (``premise_rate``);
+- a rank inside the floating-point grey zone, an interval that straddles its bound: the
+  example is *undecided*: never a pass, never a refutation;
+- a conclusion that fails in floating point is a refutation only once *certified*: the same
+  check re-run on the exact rationals the floats denote (``exact=True`` claims), or a failure
+  whose margin is far beyond the tolerance (``CERTIFY_MARGIN``), or a confidence bound;
+  a failure that cannot be certified counts as undecided.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from rankclaims.kernels import exact_rank, matrix_rank
+from rankclaims.reports.model import KINDS, Figure
+
+__all__ = [
+    "CERTIFY_MARGIN",
+    "Check",
+    "Claim",
+    "PremiseUnmet",
+    "Undecided",
+    "Violation",
+    "claim",
+    "get_claim",
+    "paper_titles",
+    "rank_rtol",
+    "register_paper",
+    "registry",
+]
+
+#: A failure decided only numerically refutes when it lies this many error bounds (rank
+#: margins) or tolerances (identities, inequalities) beyond the line.
+CERTIFY_MARGIN = 100.0
+
+
+class PremiseUnmet(Exception):
+    """The example does not satisfy the claim's hypotheses; it says nothing either way."""
+
+
+class Undecided(Exception):
+    """The numbers cannot decide this example (grey zone); never a pass or a refutation."""
+
+
+class Violation(AssertionError):
+    """The conclusion failed on this example (not yet certified).
+
+    ``margin`` says how far beyond the line it failed: the smallest rank-decision margin
+    involved, or the excess of an identity/inequality over its tolerance. ``exact`` is True
+    when the failure was computed in exact rational arithmetic.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        margin: float,
+        exact: bool,
+        statistical: bool = False,
+        needs_exact: bool = False,
+        certificate: str | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.margin = margin
+        self.exact = exact
+        self.statistical = statistical
+        self.needs_exact = needs_exact
+        self.certificate = certificate
+
+
+def rank_rtol(dtype: Any) -> float:
+    """The relative rank threshold the claims use: ``sqrt(eps)`` of the dtype.
+
+    Singular values below ``sqrt(eps)·σ₁`` count as zero. It sits halfway (geometrically)
+    between the SVD's error (a few ``eps·σ₁``) and ``σ₁``, so a decision needs every singular
+    value clear of it by more than the error bound: for float64, rtol ≈ 1.5e-8.
+    """
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        dt = np.dtype(np.float64)
+    return float(np.sqrt(np.finfo(dt).eps))
+
+
+@dataclass
+class _ExampleRecord:
+    """What one run of a check recorded (merged into the claim's statistics)."""
+
+    margins: dict[str, float] = field(default_factory=dict)
+    ratios: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    errors: dict[str, float] = field(default_factory=dict)
+    confidence: dict[str, Any] | None = None
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    tight: dict[str, tuple[float, bool]] = field(default_factory=dict)
+    #: a rank of the paper's exact notion was estimated in floating point: a failure that
+    #: rests on it is certified only by exact recomputation
+    exact_rank_estimated: bool = False
+
+
+class Check:
+    """The evidence-gathering context a claim's check receives.
+
+    ``exact`` is True when the check runs on exact rationals (certifying a refutation):
+    inputs are then NumPy object arrays of :class:`fractions.Fraction` and Python
+    ``Fraction`` scalars, and :meth:`rank` is :func:`rankclaims.kernels.exact_rank`.
+    """
+
+    def __init__(self, *, exact: bool = False, record: _ExampleRecord | None = None) -> None:
+        self.exact = exact
+        self.record = record if record is not None else _ExampleRecord()
+
+    # -- premises -----------------------------------------------------------------------
+    def premise(self, condition: bool, what: str) -> None:
+        """The example meets the hypothesis ``what`` only if ``condition``; else it is
+        set aside (counted in ``premise_rate``)."""
+        if not bool(condition):
+            raise PremiseUnmet(what)
+
+    # -- ranks ---------------------------------------------------------------------------
+    def rank(self, a: Any, name: str, *, rtol: float | None = None, notion: str = "exact") -> int:
+        """Rank of the matrix ``a``, decided with a margin (or exactly in exact mode).
+
+        Float mode: :func:`rankclaims.kernels.matrix_rank` with relative threshold ``rtol``
+        (default :func:`rank_rtol` of the dtype); a decision inside the grey zone raises
+        :class:`Undecided`. The margin is recorded under ``name``.
+
+        ``notion="exact"`` (the default) means the paper speaks of the exact rank: a float
+        decision supports a pass, but a failure resting on it counts as a refutation only
+        once the check, re-run on exact rationals, fails too (a float cannot tell a zero
+        singular value from a tiny one). ``notion="numerical"`` means the paper's rank *is*
+        the thresholded count (an experiment's numerical rank): a failure decided with a
+        margin of at least ``CERTIFY_MARGIN`` is then certified.
+        """
+        if notion not in ("exact", "numerical"):
+            raise ValueError(f"notion={notion!r} must be 'exact' or 'numerical'")
+        if self.exact:
+            return int(exact_rank(a))
+        arr = np.asarray(a)
+        if arr.dtype == object:
+            arr = arr.astype(np.float64)
+        tol = rank_rtol(arr.dtype) if rtol is None else rtol
+        d = matrix_rank(arr, rtol=tol, return_decision=True)
+        margin = float(d.margin)
+        self._margin(name, margin)
+        if not bool(d.decided):
+            raise Undecided(f"rank of {name} in the grey zone (margin {margin:.3g} <= 1)")
+        rank = int(d.rank)
+        if notion == "exact" and rank < min(arr.shape[-2:]):
+            # a decided float rank certifies the exact rank from below (every counted
+            # singular value exceeds its error), never from above: a small singular value
+            # may still be exactly zero or not
+            self.record.exact_rank_estimated = True
+        return rank
+
+    def _margin(self, name: str, margin: float) -> None:
+        old = self.record.margins.get(name)
+        self.record.margins[name] = margin if old is None else min(old, margin)
+
+    # -- identities and inequalities --------------------------------------------------------
+    def close(
+        self, lhs: Any, rhs: Any, name: str, *, tol: float, scale: float | None = None
+    ) -> None:
+        """The identity ``lhs = rhs``: ``‖lhs − rhs‖_F ≤ tol·scale`` in float mode (``scale``
+        defaults to ``max(‖lhs‖_F, ‖rhs‖_F)``), exact equality in exact mode.
+
+        Records the error ratio ``‖lhs − rhs‖/(tol·scale)`` (worst over examples is
+        reported); a ratio above 1 is a violation with that margin.
+        """
+        if self.exact:
+            a, b = np.asarray(lhs, dtype=object), np.asarray(rhs, dtype=object)
+            if a.shape != b.shape or not bool(np.all(a == b)):
+                raise Violation(
+                    f"{name}: the two sides differ exactly", margin=math.inf, exact=True
+                )
+            return
+        a = np.asarray(lhs, dtype=np.float64)
+        b = np.asarray(rhs, dtype=np.float64)
+        if a.shape != b.shape:
+            raise Violation(
+                f"{name}: shapes differ ({a.shape} vs {b.shape})", margin=math.inf, exact=False
+            )
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+            raise Undecided(f"{name}: non-finite values")
+        err = float(np.linalg.norm((a - b).ravel()))
+        if scale is None:
+            scale = max(float(np.linalg.norm(a.ravel())), float(np.linalg.norm(b.ravel())))
+        bound = tol * scale
+        ratio = err / bound if bound > 0 else (0.0 if err == 0 else math.inf)
+        old = self.record.errors.get(name)
+        self.record.errors[name] = ratio if old is None else max(old, ratio)
+        if ratio > 1:
+            raise Violation(
+                f"{name}: ‖lhs − rhs‖ = {err:.3g} exceeds the tolerance {bound:.3g} ({ratio:.3g}×)",
+                margin=ratio,
+                exact=False,
+            )
+
+    def leq(self, lhs: Any, rhs: Any, name: str, *, tol: float = 0.0) -> None:
+        """The inequality ``lhs ≤ rhs`` (scalars), with slack ``tol·max(|lhs|, |rhs|)``.
+
+        Records the ratio ``lhs/rhs`` (the tightness; the worst is reported and pushed up
+        with ``hypothesis.target``). In exact mode the comparison is exact.
+        """
+        if self.exact:
+            if not lhs <= rhs:
+                raise Violation(f"{name}: {lhs} > {rhs} exactly", margin=math.inf, exact=True)
+            return
+        lhs_f, rhs_f = float(lhs), float(rhs)
+        if not (math.isfinite(lhs_f) and math.isfinite(rhs_f)):
+            raise Undecided(f"{name}: non-finite side ({lhs_f}, {rhs_f})")
+        ratio = lhs_f / rhs_f if rhs_f > 0 else (0.0 if lhs_f <= 0 else math.inf)
+        old = self.record.ratios.get(name)
+        if old is None or ratio > old[0]:
+            self.record.ratios[name] = (ratio, lhs_f, rhs_f)
+        slack = tol * max(abs(lhs_f), abs(rhs_f))
+        if lhs_f > rhs_f + slack:
+            excess = (lhs_f - rhs_f) / slack if slack > 0 else math.inf
+            raise Violation(f"{name}: {lhs_f:.6g} > {rhs_f:.6g}", margin=excess, exact=False)
+
+    # -- Monte Carlo ------------------------------------------------------------------------
+    def frequency_at_least(
+        self, successes: int, trials: int, p0: float, name: str, *, alpha: float = 1e-6
+    ) -> None:
+        """A probability bound ``P(event) ≥ p0`` tested on ``successes`` of ``trials``
+        independent trials with one-sided Clopper-Pearson bounds at level ``alpha``.
+
+        Upper bound below ``p0``: refuted with confidence ``1 − alpha``. Lower bound at or
+        above ``p0``: decided in favour. Otherwise: undecided.
+        """
+        from scipy.stats import beta
+
+        s, n = int(successes), int(trials)
+        lo = 0.0 if s == 0 else float(beta.ppf(alpha, s, n - s + 1))
+        hi = 1.0 if s == n else float(beta.ppf(1 - alpha, s + 1, n - s))
+        self.record.confidence = {
+            "statistic": name,
+            "estimate": s / n,
+            "lower": lo,
+            "upper": hi,
+            "confidence": 1 - alpha,
+            "trials": n,
+            "bound": p0,
+            "method": "one-sided Clopper-Pearson",
+        }
+        if hi < p0:
+            raise Violation(
+                f"{name}: frequency {s}/{n}; upper confidence bound {hi:.4g} < {p0:.4g} "
+                f"(confidence {1 - alpha:g})",
+                margin=math.inf,
+                exact=False,
+                statistical=True,
+                certificate=(
+                    f"statistical: the one-sided Clopper-Pearson upper bound {hi:.4g} at "
+                    f"confidence {1 - alpha:g} lies below {p0:.4g}"
+                ),
+            )
+        if lo < p0:
+            raise Undecided(f"{name}: {s}/{n}, interval [{lo:.4g}, {hi:.4g}] straddles {p0:.4g}")
+
+    # -- conclusions ----------------------------------------------------------------------
+    def holds(
+        self,
+        condition: bool,
+        what: str,
+        *,
+        certain: bool = False,
+        margin: float | None = None,
+        certificate: str | None = None,
+    ) -> None:
+        """The conclusion ``what``.
+
+        Its failure is a violation whose margin is ``margin`` if given, else the smallest
+        rank margin recorded in this example. ``certain=True`` says ``condition`` was
+        computed without rounding (exact zeros, integer counts of exact quantities), which
+        certifies a failure by itself. ``certificate`` states, for empirical and asymptotic
+        claims, what makes a failure of a seeded experiment conclusive.
+        """
+        if bool(condition):
+            return
+        if margin is None:
+            margin = min(self.record.margins.values(), default=math.inf)
+        raise Violation(
+            f"fails: {what}",
+            margin=margin,
+            exact=self.exact or certain,
+            needs_exact=self.record.exact_rank_estimated and not certain,
+            certificate=certificate,
+        )
+
+    def tightness(self, name: str, value: float, *, minimize: bool = False) -> None:
+        """Record how close an example came to breaking the claim (reported as the worst
+        over examples, and pushed towards the edge with ``hypothesis.target``):
+        larger is tighter, or smaller when ``minimize``."""
+        v = float(value)
+        old = self.record.tight.get(name)
+        if old is None or (v < old[0] if minimize else v > old[0]):
+            self.record.tight[name] = (v, minimize)
+
+    def mean_close(self, samples: Any, expected: float, name: str, *, alpha: float = 1e-6) -> None:
+        """``E[X] = expected`` tested on i.i.d. ``samples`` of X: a two-sided z-test at level
+        ``alpha`` (normal approximation, stated in the report). Rejection is a statistical
+        violation; acceptance records the confidence interval."""
+        from scipy.stats import norm
+
+        x = np.asarray(samples, dtype=np.float64).ravel()
+        n = x.size
+        mean = float(x.mean())
+        se = float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else math.inf
+        z = float(norm.ppf(1 - alpha / 2))
+        self.record.confidence = {
+            "statistic": name,
+            "estimate": mean,
+            "lower": mean - z * se,
+            "upper": mean + z * se,
+            "confidence": 1 - alpha,
+            "trials": n,
+            "bound": float(expected),
+            "method": "two-sided z interval (normal approximation)",
+        }
+        scale = max(abs(mean), abs(float(expected)), 1e-300)
+        if abs(mean - expected) > z * se + 64 * np.finfo(np.float64).eps * scale:
+            raise Violation(
+                f"{name}: sample mean {mean:.6g} ± {z * se:.3g} (confidence {1 - alpha:g}) "
+                f"excludes {expected:.6g}",
+                margin=math.inf,
+                exact=False,
+                statistical=True,
+                certificate=(
+                    f"statistical: the two-sided z interval [{mean - z * se:.6g}, "
+                    f"{mean + z * se:.6g}] at confidence {1 - alpha:g} excludes {expected:.6g}"
+                ),
+            )
+
+    # -- reporting ------------------------------------------------------------------------
+    def fact(self, name: str, value: Any) -> None:
+        """Keep a value of this example (the last example's facts reach the report)."""
+        self.record.facts[name] = value
+
+    def note(self, text: str) -> None:
+        self.record.notes.append(text)
+
+    def figure(self, figure: Figure) -> None:
+        self.record.figures.append(figure)
+
+
+# -- declarations ---------------------------------------------------------------------------
+
+_PAPERS: dict[str, str] = {}
+_REGISTRY: dict[str, Claim] = {}
+
+
+def register_paper(key: str, citation: str) -> str:
+    """Declare a paper (its key and citation); returns the key."""
+    _PAPERS[key] = citation
+    return key
+
+
+def paper_titles() -> dict[str, str]:
+    return dict(_PAPERS)
+
+
+def slug(label: str) -> str:
+    """``"Corollary 2 (corrected)"`` -> ``"corollary-2-corrected"``."""
+    s = re.sub(r"[^0-9a-zA-Z]+", "-", label.lower()).strip("-")
+    return s or "claim"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One statement of a paper, as declared with :func:`claim`."""
+
+    id: str
+    paper: str
+    label: str
+    statement: str
+    hypotheses: tuple[str, ...]
+    kind: str
+    depends_on: tuple[str, ...]
+    given: Any
+    check: Callable[..., None]
+    expect: str = "holds"
+    counterexamples: tuple[Mapping[str, Any], ...] = ()
+    exact: bool = False
+    evidence: str = ""
+    tolerance: str = ""
+    examples: Mapping[str, int] | None = None
+    min_premise_rate: float = 0.25
+    requires: tuple[str, ...] = ()
+    source: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.id.split("/", 1)[1]
+
+
+def _ids(paper: str, labels: Iterable[str]) -> tuple[str, ...]:
+    out = []
+    for lab in labels:
+        out.append(lab if "/" in lab else f"{paper}/{slug(lab)}")
+    return tuple(out)
+
+
+def claim(
+    paper: str,
+    label: str,
+    *,
+    statement: str,
+    kind: str,
+    given: Any,
+    hypotheses: Iterable[str] = (),
+    depends_on: Iterable[str] = (),
+    expect: str = "holds",
+    counterexamples: Iterable[Mapping[str, Any]] = (),
+    exact: bool = False,
+    evidence: str = "",
+    tolerance: str = "",
+    examples: Mapping[str, int] | None = None,
+    min_premise_rate: float = 0.25,
+    requires: Iterable[str] = (),
+) -> Callable[[Callable[..., None]], Claim]:
+    """Declare a claim; decorates its check ``check(c: Check, **inputs)``.
+
+    Parameters
+    ----------
+    paper, label
+        The paper key and the label exactly as printed (``"Lemma 3"``, ``"Theorem 1"``;
+        parts as ``"Lemma 1 (part 2)"``; variants as ``"Corollary 2 (corrected)"``).
+    statement, hypotheses
+        The statement in words and math, and its hypotheses (as the paper gives them).
+    kind
+        One of ``identity``, ``inequality``, ``rank``, ``almost-everywhere``,
+        ``probabilistic``, ``asymptotic``.
+    given
+        A Hypothesis strategy of dicts mapping the paper's variable names to values; the
+        check is called with them as keyword arguments.
+    depends_on
+        Labels (same paper) or ids (``paper/slug``) of the claims the proof uses.
+    expect
+        ``"holds"`` or ``"refuted"``: what the last verified run found. ``pytest claims``
+        fails when a run disagrees (a refuted claim is a strict xfail).
+    counterexamples
+        Certified counterexamples (dicts like the strategy's) of a refuted claim; each is
+        re-checked on every run, so losing one turns ``pytest claims`` red.
+    exact
+        The check is polynomial in its inputs and may run on exact rationals: a float
+        failure is then certified by re-running it exactly.
+    evidence, tolerance
+        What counts as evidence (the reading of the paper) and the tolerances, in words.
+    examples
+        Per-profile example counts overriding the profile's (``{"quick": 3, ...}``) for
+        expensive checks.
+    min_premise_rate
+        Below this fraction of examples meeting the premise the verdict is ``vacuous``.
+    requires
+        ``("cuda",)`` for claims that need a GPU (``skipped`` without one).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind={kind!r} is not one of {KINDS}")
+    if expect not in ("holds", "refuted"):
+        raise ValueError(f"expect={expect!r} must be 'holds' or 'refuted'")
+    if paper not in _PAPERS:
+        raise ValueError(f"paper {paper!r} is not registered; call register_paper first")
+    cexs = tuple(counterexamples)
+    if cexs and expect != "refuted":
+        raise ValueError(f"{label}: counterexamples given but expect={expect!r}")
+
+    def decorate(fn: Callable[..., None]) -> Claim:
+        cid = f"{paper}/{slug(label)}"
+        source = f"{fn.__module__}:{fn.__qualname__}"
+        old = _REGISTRY.get(cid)
+        if old is not None and old.source != source:
+            raise ValueError(f"claim id {cid} declared twice ({old.source} and {source})")
+        c = Claim(
+            id=cid,
+            paper=paper,
+            label=label,
+            statement=statement.strip(),
+            hypotheses=tuple(hypotheses),
+            kind=kind,
+            depends_on=_ids(paper, depends_on),
+            given=given,
+            check=fn,
+            expect=expect,
+            counterexamples=cexs,
+            exact=exact,
+            evidence=evidence.strip(),
+            tolerance=tolerance.strip(),
+            examples=dict(examples) if examples else None,
+            min_premise_rate=min_premise_rate,
+            requires=tuple(requires),
+            source=source,
+        )
+        _REGISTRY[cid] = c
+        return c
+
+    return decorate
+
+
+def registry() -> dict[str, Claim]:
+    """Every claim declared so far (import the paper modules first:
+    :func:`rankclaims.claims.load_papers`)."""
+    return dict(_REGISTRY)
+
+
+def get_claim(cid: str) -> Claim:
+    try:
+        return _REGISTRY[cid]
+    except KeyError:
+        raise KeyError(
+            f"no claim {cid!r}; known: {', '.join(sorted(_REGISTRY)) or '(none loaded)'}"
+        ) from None
+
+
+# -- exact inputs ----------------------------------------------------------------------------
+
+
+def to_exact(value: Any) -> Any:
+    """The exact rationals a value denotes: arrays become object arrays of ``Fraction``
+    (integers stay ``int``), floats ``Fraction``; lists, tuples and dicts recursively."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f":
+            if not np.all(np.isfinite(value)):
+                raise ValueError("a non-finite input has no exact value")
+            out = np.empty(value.shape, dtype=object)
+            for idx, x in np.ndenumerate(value):
+                out[idx] = Fraction(float(x))
+            return out
+        if value.dtype.kind in "iub":
+            return value.astype(object)
+        if value.dtype == object:
+            return value
+        raise ValueError(f"no exact value for dtype {value.dtype}")
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return Fraction(float(value))
+    if isinstance(value, list):
+        return [to_exact(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(to_exact(v) for v in value)
+    if isinstance(value, dict):
+        return {k: to_exact(v) for k, v in value.items()}
+    return value
+
+
+def replace(c: Claim, **changes: Any) -> Claim:
+    """A copy of a claim with fields changed (tests use it to build variants)."""
+    return dataclasses.replace(c, **changes)

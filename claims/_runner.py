@@ -1,0 +1,420 @@
+"""Running a claim: a Hypothesis search, certification, and the verdict.
+
+:func:`run_claim` is the one place where a claim's examples become a verdict; the pytest
+plugin and ``rankclaims report`` both call it, so ``pytest claims`` and the report agree.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rankclaims.claims._core import (
+    CERTIFY_MARGIN,
+    Check,
+    Claim,
+    PremiseUnmet,
+    Undecided,
+    Violation,
+    _ExampleRecord,
+    to_exact,
+)
+from rankclaims.reports.model import ClaimResult
+
+__all__ = [
+    "MIN_DECIDED",
+    "PROFILES",
+    "decode_inputs",
+    "encode_inputs",
+    "examples_for",
+    "run_claim",
+    "verdict_from",
+]
+
+#: Hypothesis examples per claim for each profile (a claim may override: ``examples=``).
+PROFILES: dict[str, int] = {"quick": 25, "default": 200, "thorough": 2000}
+
+#: Fewer decided examples than this (or than half of those meeting the premise) is
+#: ``inconclusive``: too little of the search could be decided by the numbers.
+MIN_DECIDED = 3
+
+
+def examples_for(c: Claim, profile: str) -> int:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
+    if c.examples and profile in c.examples:
+        return int(c.examples[profile])
+    return PROFILES[profile]
+
+
+# -- counterexample encoding (JSON-ready, exactly invertible) ---------------------------------
+
+
+def _encode(value: Any) -> tuple[Any, Any]:
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            return [[str(x) for x in row] for row in np.atleast_2d(value).tolist()], "object"
+        return value.tolist(), {"ndarray": str(value.dtype), "shape": list(value.shape)}
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value), "bool"
+    if isinstance(value, (int, np.integer)):
+        return int(value), "int"
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return (v if math.isfinite(v) else str(v)), "float"
+    if isinstance(value, (list, tuple)):
+        pairs = [_encode(v) for v in value]
+        return [p[0] for p in pairs], {"list": [p[1] for p in pairs]}
+    if isinstance(value, dict):
+        pairs = {k: _encode(v) for k, v in value.items()}
+        return {k: p[0] for k, p in pairs.items()}, {"dict": {k: p[1] for k, p in pairs.items()}}
+    if value is None:
+        return None, "none"
+    return str(value), "str"
+
+
+def encode_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Values as JSON data (arrays as nested lists) and the types needed to decode them.
+
+    Floats go through ``json`` as their shortest round-tripping repr, so decoding gives back
+    the very same bits: a replay from ``report.json`` checks exactly the reported example.
+    """
+    values, types = {}, {}
+    for k, v in inputs.items():
+        values[k], types[k] = _encode(v)
+    return values, types
+
+
+def _decode(value: Any, typ: Any) -> Any:
+    if isinstance(typ, dict) and "ndarray" in typ:
+        return np.asarray(value, dtype=np.dtype(typ["ndarray"])).reshape(typ["shape"])
+    if isinstance(typ, dict) and "list" in typ:
+        return [_decode(v, t) for v, t in zip(value, typ["list"], strict=True)]
+    if isinstance(typ, dict) and "dict" in typ:
+        return {k: _decode(value[k], t) for k, t in typ["dict"].items()}
+    if typ == "float":
+        return float(value)
+    if typ == "int":
+        return int(value)
+    if typ == "bool":
+        return bool(value)
+    if typ == "none":
+        return None
+    return value
+
+
+def decode_inputs(values: dict[str, Any], types: dict[str, Any]) -> dict[str, Any]:
+    return {k: _decode(values[k], types[k]) for k in values}
+
+
+# -- one example -----------------------------------------------------------------------------
+
+
+class _Certified(AssertionError):
+    """A certified refutation: ends the Hypothesis search (and is shrunk by it)."""
+
+    def __init__(self, inputs: dict[str, Any], violation: Violation, certificate: str):
+        super().__init__(f"{violation.message} [{certificate}]")
+        self.inputs = inputs
+        self.violation = violation
+        self.certificate = certificate
+
+
+@dataclass
+class _Stats:
+    examples: int = 0
+    premise_met: int = 0
+    decided: int = 0
+    undecided: int = 0
+    uncertified: int = 0
+    unmet_reasons: dict[str, int] = field(default_factory=dict)
+    undecided_reasons: dict[str, int] = field(default_factory=dict)
+    min_margin: float | None = None
+    worst_ratio: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    worst_error: dict[str, float] = field(default_factory=dict)
+    tight: dict[str, tuple[float, bool]] = field(default_factory=dict)
+    confidences: list[dict[str, Any]] = field(default_factory=list)
+    figures: list[Any] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def merge(self, rec: _ExampleRecord) -> None:
+        if rec.margins:
+            m = min(rec.margins.values())
+            self.min_margin = m if self.min_margin is None else min(self.min_margin, m)
+        for k, v in rec.ratios.items():
+            if k not in self.worst_ratio or v[0] > self.worst_ratio[k][0]:
+                self.worst_ratio[k] = v
+        for k, v in rec.errors.items():
+            self.worst_error[k] = max(self.worst_error.get(k, 0.0), v)
+        for k, (v, minimize) in rec.tight.items():
+            old = self.tight.get(k)
+            if old is None or (v < old[0] if minimize else v > old[0]):
+                self.tight[k] = (v, minimize)
+        if rec.confidence is not None:
+            self.confidences.append(rec.confidence)
+        for fig in rec.figures:  # one figure per title: the last example's
+            self.figures = [f for f in self.figures if f.title != fig.title] + [fig]
+        for n in rec.notes:
+            if n not in self.notes:
+                self.notes.append(n)
+        self.facts.update(rec.facts)
+
+
+def _certify(c: Claim, inputs: dict[str, Any], v: Violation) -> str | None:
+    """How the violation is certified, or None when it cannot be."""
+    if v.certificate is not None:
+        return v.certificate
+    if v.statistical:
+        return "statistical: a one-sided Clopper-Pearson bound excludes the claimed probability"
+    if c.exact:
+        try:
+            exact_inputs = {k: to_exact(x) for k, x in inputs.items()}
+        except ValueError:
+            exact_inputs = None
+        if exact_inputs is not None:
+            try:
+                c.check(Check(exact=True), **exact_inputs)
+            except Violation as ev:
+                return (
+                    "exact: the check re-run on the exact rationals of the inputs fails too "
+                    f"({ev.message})"
+                )
+            except (PremiseUnmet, Undecided):
+                return None
+            return None
+    if v.exact:
+        return f"exact: {v.message} (computed without rounding)"
+    if v.needs_exact:
+        return None
+    if v.margin >= CERTIFY_MARGIN:
+        return f"margin: fails by {v.margin:.3g} error bounds (>= {CERTIFY_MARGIN:g} required)"
+    return None
+
+
+def _run_example(c: Claim, inputs: dict[str, Any], stats: _Stats, target: bool) -> None:
+    stats.examples += 1
+    rec = _ExampleRecord()
+    try:
+        c.check(Check(exact=False, record=rec), **inputs)
+    except PremiseUnmet as e:
+        key = str(e)
+        stats.unmet_reasons[key] = stats.unmet_reasons.get(key, 0) + 1
+        return
+    except Undecided as e:
+        stats.premise_met += 1
+        stats.undecided += 1
+        key = str(e)
+        stats.undecided_reasons[key] = stats.undecided_reasons.get(key, 0) + 1
+        stats.merge(rec)
+        return
+    except Violation as v:
+        stats.premise_met += 1
+        stats.merge(rec)
+        cert = _certify(c, inputs, v)
+        if cert is None:
+            stats.undecided += 1
+            stats.uncertified += 1
+            key = f"uncertified failure: {v.message}"
+            stats.undecided_reasons[key] = stats.undecided_reasons.get(key, 0) + 1
+            return
+        raise _Certified(inputs, v, cert) from None
+    stats.premise_met += 1
+    stats.decided += 1
+    stats.merge(rec)
+    if target and (rec.ratios or rec.tight):
+        from hypothesis import target as hyp_target
+
+        for name, (ratio, _, _) in rec.ratios.items():
+            if math.isfinite(ratio):
+                hyp_target(ratio, label=name)
+        for name, (v, minimize) in rec.tight.items():
+            if math.isfinite(v):
+                hyp_target(-v if minimize else v, label=name)
+
+
+# -- the verdict ---------------------------------------------------------------------------
+
+
+def verdict_from(
+    stats: _Stats, *, min_premise_rate: float, refuted: bool, min_decided: int = MIN_DECIDED
+) -> tuple[str, float | None]:
+    """The verdict of a search that raised nothing unexpected, and the premise rate.
+
+    ``refuted`` wins (certified). Otherwise: ``vacuous`` when the premise rate is below
+    ``min_premise_rate`` (or no example met it); ``inconclusive`` when fewer than
+    ``min_decided`` examples, or fewer than half of those meeting the premise, were decided;
+    else ``holds``.
+    """
+    rate = stats.premise_met / stats.examples if stats.examples else None
+    if refuted:
+        return "refuted", rate
+    if rate is None or stats.premise_met == 0 or rate < min_premise_rate:
+        return "vacuous", rate
+    if stats.decided < min(min_decided, stats.premise_met) or stats.decided * 2 < stats.premise_met:
+        return "inconclusive", rate
+    return "holds", rate
+
+
+def _search(c: Claim, n: int, seed: int, stats: _Stats) -> _Certified | None:
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis import seed as hyp_seed
+
+    @settings(
+        max_examples=n,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        report_multiple_bugs=False,
+        verbosity=Verbosity.quiet,
+        phases=(Phase.generate, Phase.target, Phase.shrink),
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
+    @hyp_seed(seed)
+    @given(c.given)
+    def search(inputs: dict[str, Any]) -> None:
+        _run_example(c, inputs, stats, target=True)
+
+    try:
+        search()
+    except _Certified as found:
+        return found
+    return None
+
+
+def run_claim(
+    c: Claim, *, profile: str = "quick", seed: int = 0, device: str = "cpu"
+) -> ClaimResult:
+    """Check one claim on the given profile and seed; never raises (a crash is ``error``).
+
+    Recorded counterexamples are re-checked first; then Hypothesis searches
+    (``examples_for(c, profile)`` examples, seeded), shrinking any certified failure to a
+    minimal one. The result carries the verdict, the statistics and the evidence.
+    """
+    t0 = time.perf_counter()
+    result = ClaimResult(
+        id=c.id,
+        paper=c.paper,
+        label=c.label,
+        kind=c.kind,
+        statement=c.statement,
+        verdict="error",
+        hypotheses=list(c.hypotheses),
+        depends_on=list(c.depends_on),
+        expected=c.expect,
+        evidence=c.evidence,
+        tolerance=c.tolerance,
+    )
+    if "cuda" in c.requires:
+        import torch
+
+        if not torch.cuda.is_available():
+            result.verdict = "skipped"
+            result.notes.append("needs a CUDA device; none is available")
+            result.duration_s = time.perf_counter() - t0
+            return result
+    stats = _Stats()
+    found: _Certified | None = None
+    try:
+        for i, cex in enumerate(c.counterexamples):
+            try:
+                _run_example(c, dict(cex), stats, target=False)
+            except _Certified as hit:
+                found = found or hit
+            else:
+                stats.notes.append(
+                    f"REGRESSION: recorded counterexample #{i + 1} no longer refutes the claim"
+                )
+        searched = _search(c, examples_for(c, profile), seed, stats)
+        if searched is not None:
+            if found is not None and _size(found.inputs) <= _size(searched.inputs):
+                stats.notes.append(
+                    "the search found a counterexample of its own (shrunk to size "
+                    f"{_size(searched.inputs)}); the one shown is the recorded one, smaller"
+                )
+            else:
+                if found is not None:
+                    stats.notes.append(
+                        "the search found a counterexample smaller than the recorded one; "
+                        "it is the one shown"
+                    )
+                found = searched
+        elif found is not None:
+            stats.notes.append(
+                "the search did not rediscover a counterexample in "
+                f"{examples_for(c, profile)} examples; the one shown is the recorded one"
+            )
+    except Exception:
+        result.error = traceback.format_exc()
+        result.verdict = "error"
+        _fill(result, stats)
+        result.duration_s = time.perf_counter() - t0
+        return result
+    result.verdict, result.premise_rate = verdict_from(
+        stats, min_premise_rate=c.min_premise_rate, refuted=found is not None
+    )
+    _fill(result, stats)
+    if found is not None:
+        values, types = encode_inputs(found.inputs)
+        result.counterexample = values
+        result.counterexample_types = types
+        result.certificate = found.certificate
+        result.notes.insert(0, found.violation.message)
+        result.reproduce = f"rankclaims check {shlex.quote(c.id)} --replay REPORT_DIR/report.json"
+    result.duration_s = time.perf_counter() - t0
+    return result
+
+
+def _size(inputs: dict[str, Any]) -> int:
+    """How big a counterexample is: entries of its arrays (scalars count one)."""
+
+    def size(v: Any) -> int:
+        if isinstance(v, np.ndarray):
+            return int(v.size)
+        if isinstance(v, (list, tuple)):
+            return sum(size(x) for x in v)
+        if isinstance(v, dict):
+            return sum(size(x) for x in v.values())
+        return 1
+
+    return size(inputs)
+
+
+def _fill(result: ClaimResult, stats: _Stats) -> None:
+    result.examples = stats.examples
+    result.premise_met = stats.premise_met
+    result.premise_rate = stats.premise_met / stats.examples if stats.examples else None
+    result.decided = stats.decided
+    result.undecided = stats.undecided
+    result.min_margin = stats.min_margin
+    if stats.worst_ratio:
+        name, (ratio, lhs, rhs) = max(stats.worst_ratio.items(), key=lambda kv: kv[1][0])
+        result.tightness = {"statistic": name, "worst_ratio": ratio, "lhs": lhs, "rhs": rhs}
+    if stats.tight and result.tightness is None:
+        name, (v, minimize) = next(iter(stats.tight.items()))
+        result.tightness = {
+            "statistic": name,
+            "worst": v,
+            "direction": "min" if minimize else "max",
+        }
+    if stats.worst_error:
+        name, ratio = max(stats.worst_error.items(), key=lambda kv: kv[1])
+        result.notes.append(f"identity {name}: worst error {ratio:.3g} of the tolerance")
+    if stats.confidences:
+        worst = min(stats.confidences, key=lambda d: d["lower"] - d["bound"])
+        result.confidence = dict(worst, runs=len(stats.confidences))
+    result.figures = list(stats.figures)
+    for reason, count in sorted(stats.unmet_reasons.items()):
+        result.notes.append(f"premise not met ({count}×): {reason}")
+    for reason, count in sorted(stats.undecided_reasons.items(), key=lambda kv: -kv[1])[:5]:
+        result.notes.append(f"undecided ({count}×): {reason}")
+    result.notes.extend(stats.notes)
+    for k, v in stats.facts.items():
+        result.notes.append(f"{k}: {v}")
