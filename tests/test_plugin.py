@@ -309,14 +309,6 @@ def test_figure_with_numpy_series_does_not_crash_the_session(project):
     result.assert_outcomes(passed=1, deselected=6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a single paper module given on the command line (`pytest claims/toy.py`, "
-    "`pytest claims/sankar2018.py`) is collected twice: pytest's own Python collector takes "
-    "explicitly named files whatever python_files says, imports the module under another "
-    "name, and re-declaring its claims raises 'claim id ... declared twice' (collection "
-    "error); `pytest claims` (the directory) is fine",
-)
 def test_single_paper_module_on_the_command_line(project):
     result = run(project, "claims/toy.py", "-k", "lemma-1")
     result.assert_outcomes(passed=1, deselected=3)
