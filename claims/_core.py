@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from rankclaims.kernels import exact_rank, matrix_rank
+from rankclaims.kernels import exact_rank, khatri_rao_rank, matrix_rank
 from rankclaims.reports.model import KINDS, Figure
 
 __all__ = [
@@ -129,6 +129,10 @@ class _ExampleRecord:
     #: a rank of the paper's exact notion was estimated in floating point: a failure that
     #: rests on it is certified only by exact recomputation
     exact_rank_estimated: bool = False
+    #: Khatri-Rao rank decisions: name -> the kernel stage that decided it (RankDecision.method)
+    kernel_methods: dict[str, str] = field(default_factory=dict)
+    #: name -> the category this example falls in (counted over examples by the runner)
+    tallies: dict[str, str] = field(default_factory=dict)
 
 
 class Check:
@@ -186,9 +190,85 @@ class Check:
             self.record.exact_rank_estimated = True
         return rank
 
+    def rank_at_most(
+        self, a: Any, bound: int, name: str, *, rtol: float | None = None, atol: float = 0.0
+    ) -> int:
+        """The conclusion ``rank(a) ≤ bound`` (the exact rank); returns the rank.
+
+        An upper bound on the rank fails only when more than ``bound`` singular values are
+        nonzero, and a float decision certifies exactly that: every singular value it
+        counts exceeds the threshold by more than its error bound. So a failure decided
+        with a margin of at least ``CERTIFY_MARGIN`` is certified without exact arithmetic
+        (unlike :meth:`rank`, whose below-full decisions need it). In exact mode the rank
+        is :func:`rankclaims.kernels.exact_rank`.
+
+        This certifies the rank of the float matrix ``a``. When ``a`` is itself computed
+        with rounding (a gradient, a product), pass ``atol``, a bound on that computation's
+        error: singular values below it are not counted, so noise is never a failure.
+        """
+        if self.exact:
+            r = int(exact_rank(a))
+            self.holds(r <= bound, f"{name} = {r} ≤ {bound}", certain=True)
+            return r
+        arr = np.asarray(a)
+        if arr.dtype == object:
+            arr = arr.astype(np.float64)
+        tol = rank_rtol(arr.dtype) if rtol is None else rtol
+        d = matrix_rank(arr, rtol=tol, atol=float(atol), return_decision=True)
+        margin = float(d.margin)
+        self._margin(name, margin)
+        if not bool(d.decided):
+            raise Undecided(f"rank of {name} in the grey zone (margin {margin:.3g} <= 1)")
+        r = int(d.rank)
+        if r > bound:
+            raise Violation(f"fails: {name} = {r} ≤ {bound}", margin=margin, exact=False)
+        return r
+
     def _margin(self, name: str, margin: float) -> None:
         old = self.record.margins.get(name)
         self.record.margins[name] = margin if old is None else min(old, margin)
+
+    def khatri_rao_rank(
+        self, b: Any, c: Any, name: str, *, rtol: float | None = None, notion: str = "exact"
+    ) -> Any:
+        """Rank of the Khatri-Rao product ``B ∘ C`` (column-wise Kronecker, ``b``'s row index
+        slowest), decided without forming it (or exactly in exact mode).
+
+        Mirrors :meth:`rank`. Float mode: :func:`rankclaims.kernels.khatri_rao_rank` with
+        relative threshold ``rtol`` (default :func:`rank_rtol` of the dtype), margin recorded
+        under ``name``, :class:`Undecided` in the grey zone; the kernel stage that decided
+        (``RankDecision.method``: ``formed-svd``, ``gram-eigh``, ...) is recorded and reaches
+        the report as a tally over examples. Exact mode: the product of the ``Fraction``
+        arrays is formed and ranked by :func:`rankclaims.kernels.exact_rank`. ``notion`` as in
+        :meth:`rank`. A batch (leading dimensions, broadcast) returns an integer array; its
+        margin is the smallest, and one undecided member makes the example undecided.
+        """
+        if notion not in ("exact", "numerical"):
+            raise ValueError(f"notion={notion!r} must be 'exact' or 'numerical'")
+        if self.exact:
+            bb, cc = np.asarray(b, dtype=object), np.asarray(c, dtype=object)
+            prod = bb[..., :, None, :] * cc[..., None, :, :]
+            prod = prod.reshape(*prod.shape[:-3], prod.shape[-3] * prod.shape[-2], prod.shape[-1])
+            self.record.kernel_methods[name] = "exact (Bareiss on the formed product)"
+            r = exact_rank(prod)
+            return int(r) if np.ndim(r) == 0 else np.asarray(r)
+        bb, cc = np.asarray(b), np.asarray(c)
+        bb = bb.astype(np.float64) if bb.dtype == object else bb
+        cc = cc.astype(np.float64) if cc.dtype == object else cc
+        tol = rank_rtol(np.result_type(bb, cc)) if rtol is None else rtol
+        d = khatri_rao_rank(bb, cc, rtol=tol, return_decision=True)
+        margin = float(np.min(d.margin)) if np.size(d.margin) else math.inf
+        self._margin(name, margin)
+        decided = bool(np.all(d.decided))
+        self.record.kernel_methods[name] = d.method if decided else f"{d.method} (undecided)"
+        if not decided:
+            raise Undecided(f"rank of {name} in the grey zone (margin {margin:.3g} <= 1)")
+        ranks = np.asarray(d.rank)
+        full = min(bb.shape[-2] * cc.shape[-2], bb.shape[-1])
+        if notion == "exact" and bool(np.any(ranks < full)):
+            # as in rank(): a decided float rank bounds the exact rank from below only
+            self.record.exact_rank_estimated = True
+        return int(ranks) if ranks.ndim == 0 else ranks
 
     # -- identities and inequalities --------------------------------------------------------
     def close(
@@ -373,6 +453,11 @@ class Check:
         """Keep a value of this example (the last example's facts reach the report)."""
         self.record.facts[name] = value
 
+    def tally(self, name: str, category: str) -> None:
+        """Count this example under ``category`` of ``name``; the report gives the counts
+        over all examples (e.g. how many searches reached a convergence point)."""
+        self.record.tallies[name] = str(category)
+
     def note(self, text: str) -> None:
         self.record.notes.append(text)
 
@@ -437,6 +522,10 @@ def _ids(paper: str, labels: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: the verdicts a claim may declare as its expected one
+EXPECTABLE = ("holds", "refuted", "inconclusive", "vacuous")
+
+
 def claim(
     paper: str,
     label: str,
@@ -473,8 +562,10 @@ def claim(
     depends_on
         Labels (same paper) or ids (``paper/slug``) of the claims the proof uses.
     expect
-        ``"holds"`` or ``"refuted"``: what the last verified run found. ``pytest claims``
-        fails when a run disagrees (a refuted claim is a strict xfail).
+        What the last verified run found: ``"holds"``, ``"refuted"``, or, for an experiment
+        whose statistic cannot decide either way (or a premise the search never meets),
+        ``"inconclusive"`` or ``"vacuous"``. ``pytest claims`` fails when a run disagrees;
+        anything but ``"holds"`` is a strict xfail.
     counterexamples
         Certified counterexamples (dicts like the strategy's) of a refuted claim; each is
         re-checked on every run, so losing one turns ``pytest claims`` red.
@@ -493,8 +584,8 @@ def claim(
     """
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r} is not one of {KINDS}")
-    if expect not in ("holds", "refuted"):
-        raise ValueError(f"expect={expect!r} must be 'holds' or 'refuted'")
+    if expect not in EXPECTABLE:
+        raise ValueError(f"expect={expect!r} must be one of {EXPECTABLE}")
     if paper not in _PAPERS:
         raise ValueError(f"paper {paper!r} is not registered; call register_paper first")
     cexs = tuple(counterexamples)

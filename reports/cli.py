@@ -95,6 +95,7 @@ def _list(args: argparse.Namespace) -> int:
         print(
             f"{c.id:45} {c.kind:18} {c.label}"
             + (" [known refutation]" if c.expect == "refuted" else "")
+            + (f" [known {c.expect}]" if c.expect in ("inconclusive", "vacuous") else "")
         )
     return 0
 

@@ -162,6 +162,13 @@ class ClaimItem(pytest.Item):
                 f"[XPASS(strict)] {c.label} was recorded as refuted but this run says "
                 f"{result.verdict!r}:\n{_summary(result)}"
             )
+        if c.expect in ("inconclusive", "vacuous"):
+            if result.verdict == c.expect:
+                pytest.xfail(f"{c.label} is known to be {c.expect}: " + "; ".join(result.notes[:3]))
+            raise ClaimFailure(
+                f"[XPASS(strict)] {c.label} was recorded as {c.expect} but this run says "
+                f"{result.verdict!r}:\n{_summary(result)}"
+            )
         if result.verdict != "holds":
             raise ClaimFailure(
                 f"{c.label} was expected to hold; verdict {result.verdict!r}:\n{_summary(result)}"

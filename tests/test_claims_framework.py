@@ -283,6 +283,47 @@ def test_full_rank_decided_in_float_certifies_from_below():
     assert r.certificate.startswith("margin")
 
 
+def test_rank_at_most_certifies_a_rank_above_the_bound_below_full_rank():
+    # rank 2 of a 3×3 matrix: c.rank would need exact arithmetic (below full rank), but an
+    # upper bound fails on counted singular values, which a margin certifies
+    @toy(
+        "test_rank_at_most_margin",
+        given=st.fixed_dictionaries({"A": gen.integer_matrices((3, 3), rank=2)}),
+    )
+    def check(c, A):
+        c.rank_at_most(A.astype(np.float64), 1, "rank A")
+
+    r = run_claim(check, profile="quick", seed=0)
+    assert r.verdict == "refuted"
+    assert r.certificate.startswith("margin")
+
+
+def test_rank_at_most_floor_ignores_noise_and_exact_mode_is_exact():
+    c = Check()
+    noise = 1e-17 * np.random.default_rng(0).normal(size=(3, 3))
+    assert c.rank_at_most(noise, 0, "noise", atol=1e-12) == 0
+    with pytest.raises(Violation):
+        c.rank_at_most(noise, 0, "noise without a floor")
+    with pytest.raises(Violation) as err:
+        Check(exact=True).rank_at_most(
+            np.array([[Fraction(1), 0], [0, Fraction(1, 3)]], dtype=object), 1, "r"
+        )
+    assert err.value.exact
+
+
+def test_tallies_are_counted_over_examples():
+    @toy("test_tally", given=st.fixed_dictionaries({"k": st.integers(0, 1)}), kind="identity")
+    def check(c, k):
+        c.tally("parity", "odd" if k else "even")
+
+    r = run_claim(check, profile="quick", seed=0)
+    note = next(n for n in r.notes if n.startswith("parity: "))
+    counts = {
+        part.split(" (")[0]: int(part.split("(")[1].rstrip("×)")) for part in note[8:].split(", ")
+    }
+    assert sum(counts.values()) == r.examples
+
+
 # -- the Check API -----------------------------------------------------------------------------
 
 
