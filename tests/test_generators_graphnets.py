@@ -188,7 +188,12 @@ def test_batch_gradient_is_the_mean_of_sample_gradients_plus_2_lambda_w(spec, da
 def test_drawn_specs_build_and_run(spec):
     net = gen.build_network(spec)
     x = _t(np.random.default_rng(0).normal(size=(3, spec["dims"][0])))
-    out = net(x)
+    try:
+        out = net(x)
+    except ValueError as err:  # the documented error: a dead unit under batch norm (Eq. 5)
+        assert "zero variance over the batch" in str(err)
+        assert any(spec["norm"])
+        return
     assert out.shape == (3, spec["dims"][-1])
     assert np.isfinite(magnitude(net))
 
