@@ -988,17 +988,17 @@ def _theorem1_check(c: Check, spec, X, Y, loss, lam, B_star, sgd_steps, *, conv_
         if conv_only and spec["edges"][e]["kind"] != "conv":
             continue
         tail = np.linalg.svd(wn, compute_uv=False)[B_star:]
+        scale = max(_fro(g) for g in grads) / (2 * lam) + _fro(wn)
+        for name, norm in _UI_NORMS.items():
+            rhs = min(norm(np.linalg.svd(g, compute_uv=False)) for g in grads) / (2 * lam)
+            slack = FLOOR * scale * math.sqrt(wn.size)
+            _leq(c, norm(tail), rhs, slack, f"Theorem 1, {name} norm")
         # the paper's witness U_S̃ = W − ∇/(2λ) = −(loss term)/(2λ), rank ≤ B* by Lemmas 1-2;
         # its rounding floor: √eps times the terms' size (loss term and subtraction)
         for g, floor in zip(grads, floors, strict=True):
             u = wn - g / (2 * lam)
             atol = floor / (2 * lam) + SQRT_EPS * (_fro(wn) + _fro(g) / (2 * lam))
             c.rank_at_most(u, B_star, "rank U_S̃ ≤ B* (Lemmas 1, 2)", atol=atol)
-        scale = max(_fro(g) for g in grads) / (2 * lam) + _fro(wn)
-        for name, norm in _UI_NORMS.items():
-            rhs = min(norm(np.linalg.svd(g, compute_uv=False)) for g in grads) / (2 * lam)
-            slack = FLOOR * scale * math.sqrt(wn.size)
-            _leq(c, norm(tail), rhs, slack, f"Theorem 1, {name} norm")
         # the other norms: ‖W − U_S̃‖ = ‖∇_S̃‖/(2λ) by construction, so the bound holds in
         # every norm exactly when rank U_S̃ ≤ B*, checked above for every batch
 
