@@ -9,6 +9,7 @@ integer matrices shrink to the canonical form.
 from __future__ import annotations
 
 import math
+from random import Random
 
 import numpy as np
 import pytest
@@ -34,7 +35,7 @@ from rankclaims.kernels import exact_rank, matrix_rank, singular_values
 
 FAST = settings(max_examples=30, deadline=None, database=None)
 FEW = settings(max_examples=10, deadline=None, database=None)
-FIND = settings(database=None)
+FIND = settings(database=None, derandomize=True)  # find() must not flake
 FLOATS = st.sampled_from([np.float32, np.float64])
 SE = 6.0  # statistical checks: within 6 standard errors (a false alarm about once in 1e9)
 
@@ -482,7 +483,8 @@ def test_seeds_are_numpy_seeds(seed):
 
 def test_seeds_shrink_to_zero_and_go_beyond_int32():
     assert first(seeds()) == 0
-    assert find(seeds(), lambda s: s >= 2**31, settings=FIND) == 2**31  # beyond int32
+    # beyond int32; seeded: an unseeded find misses the upper half now and then (CI saw it)
+    assert find(seeds(), lambda s: s >= 2**31, settings=FIND, random=Random(0)) == 2**31
 
 
 # --- invalid arguments ------------------------------------------------------------------------
