@@ -129,8 +129,6 @@ class _ExampleRecord:
     #: a rank of the paper's exact notion was estimated in floating point: a failure that
     #: rests on it is certified only by exact recomputation
     exact_rank_estimated: bool = False
-    #: Khatri-Rao rank decisions: name -> the kernel stage that decided it (RankDecision.method)
-    kernel_methods: dict[str, str] = field(default_factory=dict)
     #: name -> the category this example falls in (counted over examples by the runner)
     tallies: dict[str, str] = field(default_factory=dict)
 
@@ -249,7 +247,7 @@ class Check:
             bb, cc = np.asarray(b, dtype=object), np.asarray(c, dtype=object)
             prod = bb[..., :, None, :] * cc[..., None, :, :]
             prod = prod.reshape(*prod.shape[:-3], prod.shape[-3] * prod.shape[-2], prod.shape[-1])
-            self.record.kernel_methods[name] = "exact (Bareiss on the formed product)"
+            self.tally(f"kernel deciding {name}", "exact (Bareiss on the formed product)")
             r = exact_rank(prod)
             return int(r) if np.ndim(r) == 0 else np.asarray(r)
         bb, cc = np.asarray(b), np.asarray(c)
@@ -260,7 +258,7 @@ class Check:
         margin = float(np.min(d.margin)) if np.size(d.margin) else math.inf
         self._margin(name, margin)
         decided = bool(np.all(d.decided))
-        self.record.kernel_methods[name] = d.method if decided else f"{d.method} (undecided)"
+        self.tally(f"kernel deciding {name}", d.method if decided else f"{d.method} (undecided)")
         if not decided:
             raise Undecided(f"rank of {name} in the grey zone (margin {margin:.3g} <= 1)")
         ranks = np.asarray(d.rank)

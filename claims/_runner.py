@@ -143,8 +143,6 @@ class _Stats:
     figures: list[Any] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
-    #: Khatri-Rao rank name -> kernel stage -> how many examples it decided
-    kernel_methods: dict[str, dict[str, int]] = field(default_factory=dict)
     #: Check.tally name -> category -> how many examples fell in it
     tallies: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -169,9 +167,6 @@ class _Stats:
             if n not in self.notes:
                 self.notes.append(n)
         self.facts.update(rec.facts)
-        for name, method in rec.kernel_methods.items():
-            tally = self.kernel_methods.setdefault(name, {})
-            tally[method] = tally.get(method, 0) + 1
         for name, category in rec.tallies.items():
             tally = self.tallies.setdefault(name, {})
             tally[category] = tally.get(category, 0) + 1
@@ -428,9 +423,6 @@ def _fill(result: ClaimResult, stats: _Stats) -> None:
     result.notes.extend(stats.notes)
     for k, v in stats.facts.items():
         result.notes.append(f"{k}: {v}")
-    for name, tally in stats.kernel_methods.items():
-        methods = ", ".join(f"{m} ({n}×)" for m, n in sorted(tally.items(), key=lambda kv: -kv[1]))
-        result.notes.append(f"kernel deciding {name}: {methods}")
     for name, tally in stats.tallies.items():
         counts = ", ".join(f"{k} ({n}×)" for k, n in sorted(tally.items(), key=lambda kv: -kv[1]))
         result.notes.append(f"{name}: {counts}")

@@ -31,7 +31,7 @@ def test_float_mode_decides_records_margin_and_kernel_stage():
     chk = Check()
     assert chk.khatri_rao_rank(b, c, "K") == 10
     assert chk.record.margins["K"] > 1
-    assert chk.record.kernel_methods["K"] == "gram-eigh"
+    assert chk.record.tallies["kernel deciding K"] == "gram-eigh"
     assert not chk.record.exact_rank_estimated
     # the same rank as Check.rank of the formed product
     assert Check().rank(khatri_rao(b, c), "formed") == 10
@@ -42,7 +42,7 @@ def test_square_product_is_formed_and_deficient_rank_is_an_estimate():
     c = np.array([[1.0, 0.0, 1.0, 2.0], [0.0, 1.0, 1.0, 1.0]])
     chk = Check()
     assert chk.khatri_rao_rank(b, c, "K") == 2
-    assert chk.record.kernel_methods["K"] == "formed-svd"
+    assert chk.record.tallies["kernel deciding K"] == "formed-svd"
     assert chk.record.exact_rank_estimated  # below full: bounds the exact rank from below only
     num = Check()
     num.khatri_rao_rank(b, c, "K", notion="numerical")
@@ -57,7 +57,7 @@ def test_exact_mode_forms_the_product_of_fractions():
     # columns (1/3, 2/3) and (1, 2) of B are parallel: a rank-one product for any C
     b[1, 1] = Fraction(2)
     assert chk.khatri_rao_rank(b, np.array([[1, 3]], dtype=object), "K2") == 1
-    assert chk.record.kernel_methods["K"].startswith("exact")
+    assert chk.record.tallies["kernel deciding K"].startswith("exact")
 
 
 def test_batches_return_arrays_and_the_smallest_margin():
@@ -78,7 +78,7 @@ def test_grey_zone_is_undecided():
     with pytest.raises(Undecided, match="grey zone"):
         chk.khatri_rao_rank(b, c, "K")
     assert chk.record.margins["K"] <= 1
-    assert chk.record.kernel_methods["K"].endswith("(undecided)")
+    assert chk.record.tallies["kernel deciding K"].endswith("(undecided)")
 
 
 def test_notion_is_validated():
