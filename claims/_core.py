@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from rankclaims.claims._mutation import begin_example, site_operator
 from rankclaims.kernels import exact_rank, khatri_rao_rank, matrix_rank
 from rankclaims.reports.model import KINDS, Figure
 
@@ -144,16 +145,35 @@ class Check:
     def __init__(self, *, exact: bool = False, record: _ExampleRecord | None = None) -> None:
         self.exact = exact
         self.record = record if record is not None else _ExampleRecord()
+        begin_example()
 
     # -- premises -----------------------------------------------------------------------
-    def premise(self, condition: bool, what: str) -> None:
+    def premise(self, condition: bool, what: str, *, nonvacuity: bool = False) -> None:
         """The example meets the hypothesis ``what`` only if ``condition``; else it is
-        set aside (counted in ``premise_rate``)."""
-        if not bool(condition):
+        set aside (counted in ``premise_rate``).
+
+        ``nonvacuity=True`` says the condition is not a hypothesis of the paper but sets
+        aside examples on which the conclusion holds trivially or is undefined (a rank bound
+        no smaller than the matrix, a bound divided by zero): mutation analysis does not
+        drop it, since dropping it cannot make the claim false.
+        """
+        ok = bool(condition)
+        if nonvacuity:
+            if not ok:
+                raise PremiseUnmet(what)
+            return
+        if site_operator("premise", what, unmet=not ok) == "drop":
+            return
+        if not ok:
             raise PremiseUnmet(what)
 
     # -- ranks ---------------------------------------------------------------------------
     def rank(self, a: Any, name: str, *, rtol: float | None = None, notion: str = "exact") -> int:
+        op = site_operator("rank", name)
+        r = self._rank(a, name, rtol=rtol, notion=notion)
+        return r + 1 if op == "rank+1" else (max(r - 1, 0) if op == "rank-1" else r)
+
+    def _rank(self, a: Any, name: str, *, rtol: float | None, notion: str) -> int:
         """Rank of the matrix ``a``, decided with a margin (or exactly in exact mode).
 
         Float mode: :func:`rankclaims.kernels.matrix_rank` with relative threshold ``rtol``
@@ -204,9 +224,11 @@ class Check:
         with rounding (a gradient, a product), pass ``atol``, a bound on that computation's
         error: singular values below it are not counted, so noise is never a failure.
         """
+        if site_operator("rank_at_most", name) == "bound-1":
+            bound -= 1
         if self.exact:
             r = int(exact_rank(a))
-            self.holds(r <= bound, f"{name} = {r} ≤ {bound}", certain=True)
+            self._holds(r <= bound, f"{name} = {r} ≤ {bound}", certain=True)
             return r
         arr = np.asarray(a)
         if arr.dtype == object:
@@ -228,6 +250,17 @@ class Check:
 
     def khatri_rao_rank(
         self, b: Any, c: Any, name: str, *, rtol: float | None = None, notion: str = "exact"
+    ) -> Any:
+        op = site_operator("khatri_rao_rank", name)
+        r = self._khatri_rao_rank(b, c, name, rtol=rtol, notion=notion)
+        if op == "rank+1":
+            return r + 1
+        if op == "rank-1":
+            return np.maximum(r - 1, 0) if isinstance(r, np.ndarray) else max(r - 1, 0)
+        return r
+
+    def _khatri_rao_rank(
+        self, b: Any, c: Any, name: str, *, rtol: float | None, notion: str
     ) -> Any:
         """Rank of the Khatri-Rao product ``B ∘ C`` (column-wise Kronecker, ``b``'s row index
         slowest), decided without forming it (or exactly in exact mode).
@@ -278,6 +311,8 @@ class Check:
         Records the error ratio ``‖lhs − rhs‖/(tol·scale)`` (worst over examples is
         reported); a ratio above 1 is a violation with that margin.
         """
+        if site_operator("close", name) == "perturb":
+            rhs = _perturbed(lhs, rhs, tol, scale)
         if self.exact:
             a, b = np.asarray(lhs, dtype=object), np.asarray(rhs, dtype=object)
             if a.shape != b.shape or not bool(np.all(a == b)):
@@ -307,12 +342,20 @@ class Check:
                 exact=False,
             )
 
-    def leq(self, lhs: Any, rhs: Any, name: str, *, tol: float = 0.0) -> None:
-        """The inequality ``lhs ≤ rhs`` (scalars), with slack ``tol·max(|lhs|, |rhs|)``.
+    def leq(self, lhs: Any, rhs: Any, name: str, *, tol: float = 0.0, atol: float = 0.0) -> None:
+        """The inequality ``lhs ≤ rhs`` (scalars), with slack ``tol·max(|lhs|, |rhs|) + atol``
+        (``atol``: an absolute rounding floor of the two sides). A failure's margin is its
+        excess ``(lhs − rhs)/slack`` (certified at ``CERTIFY_MARGIN``); with no slack stated
+        the excess has no scale and a failure is certified only in exact mode.
 
         Records the ratio ``lhs/rhs`` (the tightness; the worst is reported and pushed up
         with ``hypothesis.target``). In exact mode the comparison is exact.
         """
+        op = site_operator("leq", name)
+        if op == "reverse":
+            lhs, rhs = rhs, lhs
+        elif op == "tighten":
+            rhs = rhs - abs(rhs) / 2
         if self.exact:
             if not lhs <= rhs:
                 raise Violation(f"{name}: {lhs} > {rhs} exactly", margin=math.inf, exact=True)
@@ -324,7 +367,7 @@ class Check:
         old = self.record.ratios.get(name)
         if old is None or ratio > old[0]:
             self.record.ratios[name] = (ratio, lhs_f, rhs_f)
-        slack = tol * max(abs(lhs_f), abs(rhs_f))
+        slack = tol * max(abs(lhs_f), abs(rhs_f)) + float(atol)
         if lhs_f > rhs_f + slack:
             # with no slack stated, the excess has no scale: not certifiable by margin
             excess = (lhs_f - rhs_f) / slack if slack > 0 else 0.0
@@ -343,6 +386,8 @@ class Check:
         from scipy.stats import beta
 
         s, n = int(successes), int(trials)
+        if site_operator("frequency_at_least", name) == "complement":
+            s = n - s
         lo = 0.0 if s == 0 else float(beta.ppf(alpha, s, n - s + 1))
         hi = 1.0 if s == n else float(beta.ppf(1 - alpha, s + 1, n - s))
         self.record.confidence = {
@@ -388,6 +433,19 @@ class Check:
         certifies a failure by itself. ``certificate`` states, for empirical and asymptotic
         claims, what makes a failure of a seeded experiment conclusive.
         """
+        if site_operator("holds", what) == "negate":
+            condition = not bool(condition)
+        self._holds(condition, what, certain=certain, margin=margin, certificate=certificate)
+
+    def _holds(
+        self,
+        condition: bool,
+        what: str,
+        *,
+        certain: bool = False,
+        margin: float | None = None,
+        certificate: str | None = None,
+    ) -> None:
         if bool(condition):
             return
         if margin is None:
@@ -411,40 +469,141 @@ class Check:
         if old is None or (v < old[0] if minimize else v > old[0]):
             self.record.tight[name] = (v, minimize)
 
-    def mean_close(self, samples: Any, expected: float, name: str, *, alpha: float = 1e-6) -> None:
-        """``E[X] = expected`` tested on i.i.d. ``samples`` of X: a two-sided z-test at level
-        ``alpha`` (normal approximation, stated in the report). Rejection is a statistical
-        violation; acceptance records the confidence interval."""
+    def mean_close(
+        self,
+        samples: Any,
+        expected: float,
+        name: str,
+        *,
+        alpha: float = 1e-6,
+        slack: float = 0.0,
+    ) -> None:
+        """``E[X] = expected`` tested on i.i.d. ``samples`` of X: a two-sided z interval at
+        level ``alpha`` (normal approximation, stated in the report), widened by ``slack``
+        (the rounding error each sample may carry: a check cannot tell a bias of rounding
+        size from a failure) and by 64 eps of the values. An interval excluding
+        ``expected`` is a statistical violation; else the interval is recorded."""
         from scipy.stats import norm
 
         x = np.asarray(samples, dtype=np.float64).ravel()
         n = x.size
+        if site_operator("mean_close", name) == "shift":
+            expected = float(expected) + _spread(x) + abs(float(expected)) / 2
         mean = float(x.mean())
         se = float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else math.inf
         z = float(norm.ppf(1 - alpha / 2))
+        scale = max(abs(mean), abs(float(expected)), 1e-300)
+        half = z * se + float(slack) + 64 * np.finfo(np.float64).eps * scale
+        widened = f", widened by {slack:.2g}" if slack else ""
         self.record.confidence = {
             "statistic": name,
             "estimate": mean,
-            "lower": mean - z * se,
-            "upper": mean + z * se,
+            "lower": mean - half,
+            "upper": mean + half,
             "confidence": 1 - alpha,
             "trials": n,
             "bound": float(expected),
-            "method": "two-sided z interval (normal approximation)",
+            "method": f"two-sided z interval (normal approximation){widened}",
         }
-        scale = max(abs(mean), abs(float(expected)), 1e-300)
-        if abs(mean - expected) > z * se + 64 * np.finfo(np.float64).eps * scale:
+        if abs(mean - expected) > half:
             raise Violation(
-                f"{name}: sample mean {mean:.6g} ± {z * se:.3g} (confidence {1 - alpha:g}) "
+                f"{name}: sample mean {mean:.6g} ± {half:.3g} (confidence {1 - alpha:g}) "
                 f"excludes {expected:.6g}",
                 margin=math.inf,
                 exact=False,
                 statistical=True,
                 certificate=(
-                    f"statistical: the two-sided z interval [{mean - z * se:.6g}, "
-                    f"{mean + z * se:.6g}] at confidence {1 - alpha:g} excludes {expected:.6g}"
+                    f"statistical: the two-sided z interval [{mean - half:.6g}, "
+                    f"{mean + half:.6g}] at confidence {1 - alpha:g}{widened} excludes "
+                    f"{expected:.6g}"
                 ),
             )
+
+    def mean_at_least(
+        self,
+        samples: Any,
+        bound: float,
+        name: str,
+        *,
+        alpha: float = 1e-6,
+        refute: bool = True,
+        strict: bool = False,
+    ) -> tuple[float, float, float]:
+        """``E[X] ≥ bound`` (``> bound`` with ``strict``) on i.i.d. ``samples``: one-sided
+        Student t bounds, each at level ``alpha``. Returns (mean, lower, upper).
+
+        Lower bound ≥ ``bound``: decided in favour. Upper bound < ``bound``: a statistical
+        violation (with ``refute=False``, undecided: a claim "for sufficiently small γ"
+        cannot be refuted at one γ). Otherwise undecided; with ``strict`` a lower bound
+        equal to ``bound`` is undecided too. Records the interval.
+        """
+        x = np.asarray(samples, dtype=np.float64).ravel()
+        if site_operator("mean_at_least", name) == "reverse":  # E[X] ≤ bound instead
+            return self._mean_at_least(
+                float(bound) - x, 0.0, name, alpha=alpha, refute=refute, strict=strict
+            )
+        return self._mean_at_least(x, bound, name, alpha=alpha, refute=refute, strict=strict)
+
+    def mean_at_most(
+        self,
+        samples: Any,
+        bound: float,
+        name: str,
+        *,
+        alpha: float = 1e-6,
+        refute: bool = True,
+        strict: bool = False,
+    ) -> tuple[float, float, float]:
+        """``E[X] ≤ bound`` (``< bound`` with ``strict``): :meth:`mean_at_least` on
+        ``bound − X ≥ 0``; returns the (mean, lower, upper) of ``bound − X``."""
+        x = np.asarray(samples, dtype=np.float64).ravel()
+        if site_operator("mean_at_most", name) == "reverse":  # E[X] ≥ bound instead
+            return self._mean_at_least(x, bound, name, alpha=alpha, refute=refute, strict=strict)
+        return self._mean_at_least(
+            float(bound) - x,
+            0.0,
+            f"{bound:.6g} − ({name})",
+            alpha=alpha,
+            refute=refute,
+            strict=strict,
+        )
+
+    def _mean_at_least(
+        self, x: Any, bound: float, name: str, *, alpha: float, refute: bool, strict: bool
+    ) -> tuple[float, float, float]:
+        mean, lo, hi, n = t_bounds(x, alpha)
+        self.record.confidence = {
+            "statistic": name,
+            "estimate": mean,
+            "lower": lo,
+            "upper": hi,
+            "confidence": 1 - alpha,
+            "trials": n,
+            "bound": float(bound),
+            "method": "one-sided Student t bounds",
+        }
+        if hi < bound:
+            msg = (
+                f"{name}: mean {mean:.6g}, upper confidence bound {hi:.6g} < {bound:.6g} "
+                f"(confidence {1 - alpha:g}, n = {n})"
+            )
+            if not refute:
+                raise Undecided(msg + "; not a refutation at a single parameter value")
+            raise Violation(
+                msg,
+                margin=math.inf,
+                exact=False,
+                statistical=True,
+                certificate=(
+                    f"statistical: the one-sided Student t upper bound {hi:.6g} at confidence "
+                    f"{1 - alpha:g} (n = {n}) lies below {bound:.6g}"
+                ),
+            )
+        if lo < bound or (strict and lo <= bound):
+            raise Undecided(
+                f"{name}: mean {mean:.6g}, interval [{lo:.6g}, {hi:.6g}] straddles {bound:.6g}"
+            )
+        return mean, lo, hi
 
     # -- reporting ------------------------------------------------------------------------
     def fact(self, name: str, value: Any) -> None:
@@ -507,6 +666,12 @@ class Claim:
     min_premise_rate: float = 0.25
     requires: tuple[str, ...] = ()
     source: str = ""
+    #: mutation analysis: why a mutant survives ("OPERATOR name-fragment" -> reason)
+    mutant_notes: Mapping[str, str] | None = None
+    #: mutation analysis: mutants that are true statements ("OPERATOR fragment" -> proof)
+    equivalent_mutants: Mapping[str, str] | None = None
+    #: time budget in seconds: one for every profile, or per profile (None: the profile's)
+    budget: float | Mapping[str, float] | None = None
 
     @property
     def name(self) -> str:
@@ -541,6 +706,9 @@ def claim(
     examples: Mapping[str, int] | None = None,
     min_premise_rate: float = 0.25,
     requires: Iterable[str] = (),
+    mutant_notes: Mapping[str, str] | None = None,
+    equivalent_mutants: Mapping[str, str] | None = None,
+    budget: float | Mapping[str, float] | None = None,
 ) -> Callable[[Callable[..., None]], Claim]:
     """Declare a claim; decorates its check ``check(c: Check, **inputs)``.
 
@@ -579,6 +747,20 @@ def claim(
         Below this fraction of examples meeting the premise the verdict is ``vacuous``.
     requires
         ``("cuda",)`` for claims that need a GPU (``skipped`` without one).
+    mutant_notes
+        Why a mutant of mutation analysis (``rankclaims mutate``) survives and that is not a
+        weakness of the search: ``{"tighten P(violation)": "Markov's bound is loose by 2.4"}``
+        (the operator, a space, then a fragment of the name the check gave the site). Such a
+        survivor still counts against the kill rate.
+    equivalent_mutants
+        Mutants that are *true* statements, keyed the same way, with the argument why (a
+        bound the inputs provably never attain, a hypothesis the conclusion provably does
+        not need). A surviving mutant listed here is ``equivalent``: reported with the
+        argument, and left out of the kill rate like a vacuous one.
+    budget
+        The claim's time budget in seconds, for every profile (``budget=600``) or per profile
+        (``{"default": 3600}``; a profile left out keeps its own budget). A search that
+        exceeds it is stopped and is ``error``. ``--budget`` (``--claims-budget``) overrides.
     """
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r} is not one of {KINDS}")
@@ -586,6 +768,14 @@ def claim(
         raise ValueError(f"expect={expect!r} must be one of {EXPECTABLE}")
     if paper not in _PAPERS:
         raise ValueError(f"paper {paper!r} is not registered; call register_paper first")
+    budgets = dict(budget) if isinstance(budget, Mapping) else {"every profile": budget}
+    for where, seconds in budgets.items():
+        if seconds is not None and (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, (int, float))
+            or not 0 < seconds < math.inf
+        ):
+            raise ValueError(f"{label}: budget {seconds!r} ({where}) must be positive seconds")
     cexs = tuple(counterexamples)
     if cexs and expect != "refuted":
         raise ValueError(f"{label}: counterexamples given but expect={expect!r}")
@@ -617,6 +807,9 @@ def claim(
             min_premise_rate=min_premise_rate,
             requires=tuple(requires),
             source=source,
+            mutant_notes=dict(mutant_notes) if mutant_notes else None,
+            equivalent_mutants=dict(equivalent_mutants) if equivalent_mutants else None,
+            budget=dict(budget) if isinstance(budget, Mapping) else budget,
         )
         _REGISTRY[cid] = c
         return c
@@ -681,3 +874,41 @@ def to_exact(value: Any) -> Any:
 def replace(c: Claim, **changes: Any) -> Claim:
     """A copy of a claim with fields changed (tests use it to build variants)."""
     return dataclasses.replace(c, **changes)
+
+
+def t_bounds(samples: Any, alpha: float = 1e-6) -> tuple[float, float, float, int]:
+    """Mean and one-sided Student t bounds (each at level ``alpha``) of i.i.d. samples:
+    ``(mean, lower, upper, n)``; infinite bounds below two samples."""
+    from scipy.stats import t
+
+    x = np.asarray(samples, dtype=np.float64).ravel()
+    n = x.size
+    mean = float(x.mean())
+    if n < 2:
+        return mean, -math.inf, math.inf, n
+    half = float(t.ppf(1 - alpha, n - 1)) * float(x.std(ddof=1)) / math.sqrt(n)
+    return mean, mean - half, mean + half, n
+
+
+def _spread(x: Any) -> float:
+    """The samples' standard deviation (1 for fewer than two samples or none)."""
+    return float(np.std(x, ddof=1)) if np.size(x) > 1 and np.std(x) > 0 else 1.0
+
+
+def _perturbed(lhs: Any, rhs: Any, tol: float, scale: float | None) -> Any:
+    """``rhs`` with a term added: ``1000·tol·scale`` spread evenly over its entries (the
+    identity mutant of mutation analysis; exact inputs get an exact rational term)."""
+    exact = np.asarray(rhs).dtype == object or isinstance(rhs, Fraction)
+    a = np.asarray(lhs, dtype=np.float64) if not exact else np.asarray(lhs, dtype=object)
+    b = np.asarray(rhs, dtype=np.float64) if not exact else np.asarray(rhs, dtype=object)
+    if scale is None:
+        af, bf = a.astype(np.float64), b.astype(np.float64)
+        scale = max(float(np.linalg.norm(af.ravel())), float(np.linalg.norm(bf.ravel())))
+    delta = 1000.0 * float(tol) * (float(scale) if scale > 0 else 1.0)
+    delta = delta if delta > 0 else 1e-6
+    per = delta / math.sqrt(max(b.size, 1))
+    out = b + (Fraction(per) if exact else per)
+    if np.ndim(rhs):
+        return out
+    out = out.item() if isinstance(out, np.ndarray) else out
+    return out if exact else float(out)

@@ -6,10 +6,14 @@ plugin and ``rankclaims report`` both call it, so ``pytest claims`` and the repo
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shlex
+import signal
+import threading
 import time
 import traceback
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,11 +29,14 @@ from rankclaims.claims._core import (
     _ExampleRecord,
     to_exact,
 )
+from rankclaims.claims._mutation import note_violation
 from rankclaims.reports.model import ClaimResult
 
 __all__ = [
+    "BUDGETS",
     "MIN_DECIDED",
     "PROFILES",
+    "budget_for",
     "decode_inputs",
     "encode_inputs",
     "examples_for",
@@ -44,6 +51,12 @@ PROFILES: dict[str, int] = {"quick": 25, "default": 200, "thorough": 2000}
 #: ``inconclusive``: too little of the search could be decided by the numbers.
 MIN_DECIDED = 3
 
+#: Time budget per claim, in seconds, for each profile (a claim may declare its own:
+#: ``budget=``; ``--budget``/``--claims-budget`` override both). About twenty times the
+#: slowest claim of each profile on a 2-core CI machine (README, "Profiles and pytest"): far
+#: above any claim's normal run, yet a hang ends in minutes on ``quick``.
+BUDGETS: dict[str, float] = {"quick": 300.0, "default": 1800.0, "thorough": 14400.0}
+
 
 def examples_for(c: Claim, profile: str) -> int:
     if profile not in PROFILES:
@@ -51,6 +64,27 @@ def examples_for(c: Claim, profile: str) -> int:
     if c.examples and profile in c.examples:
         return int(c.examples[profile])
     return PROFILES[profile]
+
+
+def budget_for(c: Claim, profile: str) -> float | None:
+    """The time budget of claim ``c`` on ``profile`` in seconds (None: unlimited): the
+    claim's own ``budget=`` (a number, or one per profile), else the profile's
+    (:data:`BUDGETS`)."""
+    own = getattr(c, "budget", None)
+    if isinstance(own, Mapping):
+        own = own.get(profile)
+    if own is None:
+        return BUDGETS.get(profile)
+    return _budget_value(own)
+
+
+def _budget_value(seconds: float | None) -> float | None:
+    """A budget as given: a positive finite number of seconds, or None (0, a negative
+    number or infinity mean no budget)."""
+    if seconds is None:
+        return None
+    b = float(seconds)
+    return b if 0 < b < math.inf else None
 
 
 # -- counterexample encoding (JSON-ready, exactly invertible) ---------------------------------
@@ -145,6 +179,9 @@ class _Stats:
     facts: dict[str, Any] = field(default_factory=dict)
     #: Check.tally name -> category -> how many examples fell in it
     tallies: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: the claim's time budget (seconds) and when it runs out (``time.perf_counter``)
+    budget_s: float | None = None
+    deadline: float | None = None
 
     def merge(self, rec: _ExampleRecord) -> None:
         if rec.margins:
@@ -204,6 +241,12 @@ def _certify(c: Claim, inputs: dict[str, Any], v: Violation) -> str | None:
 
 
 def _run_example(c: Claim, inputs: dict[str, Any], stats: _Stats, target: bool) -> None:
+    if stats.deadline is not None and time.perf_counter() > stats.deadline:
+        # the cooperative stop, between examples: the statistics are those of whole examples
+        raise _BudgetExceeded(
+            f"time budget of {stats.budget_s:g} s exceeded after {stats.examples} examples "
+            "(the search was stopped)"
+        )
     stats.examples += 1
     rec = _ExampleRecord()
     try:
@@ -222,6 +265,7 @@ def _run_example(c: Claim, inputs: dict[str, Any], stats: _Stats, target: bool) 
     except Violation as v:
         stats.premise_met += 1
         stats.merge(rec)
+        note_violation()
         cert = _certify(c, inputs, v)
         if cert is None:
             stats.undecided += 1
@@ -267,7 +311,9 @@ def verdict_from(
     return "holds", rate
 
 
-def _search(c: Claim, n: int, seed: int, stats: _Stats) -> _Certified | None:
+def _search(
+    c: Claim, n: int, seed: int, stats: _Stats, *, shrink: bool = True
+) -> _Certified | None:
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
     from hypothesis import seed as hyp_seed
 
@@ -278,7 +324,7 @@ def _search(c: Claim, n: int, seed: int, stats: _Stats) -> _Certified | None:
         derandomize=False,
         report_multiple_bugs=False,
         verbosity=Verbosity.quiet,
-        phases=(Phase.generate, Phase.target, Phase.shrink),
+        phases=(Phase.generate, Phase.target) + ((Phase.shrink,) if shrink else ()),
         suppress_health_check=list(HealthCheck),
         print_blob=False,
     )
@@ -294,14 +340,122 @@ def _search(c: Claim, n: int, seed: int, stats: _Stats) -> _Certified | None:
     return None
 
 
+# -- time budget and a search independent of what else is imported -----------------------------
+
+
+class _BudgetExceeded(BaseException):
+    """The claim's time budget ran out: ends its search (the verdict is ``error``).
+
+    A BaseException, like KeyboardInterrupt: a check's ``except Exception`` does not swallow
+    it, and Hypothesis, which takes only Exceptions (and SystemExit, GeneratorExit) for
+    failures of the example to shrink, lets it through at once.
+    """
+
+
+def _grace(budget: float) -> float:
+    """How long past its budget an example may run before it is interrupted: the
+    cooperative stop between examples comes first; a tenth of the budget, at most 30 s."""
+    return min(0.1 * budget, 30.0)
+
+
+@contextlib.contextmanager
+def _budget_alarm(stats: _Stats) -> Iterator[None]:
+    """Interrupt an example that runs past the budget (plus :func:`_grace`) with SIGALRM.
+
+    Only in the main thread, on platforms with ``signal.setitimer``, and only when no
+    earlier timer is pending (its owner, e.g. pytest-timeout, acts first); elsewhere the
+    cooperative stop between examples is the only one. The previous handler and timer are
+    restored. Code inside a C call (one long SVD) is interrupted once it returns.
+    """
+    budget, deadline = stats.budget_s, stats.deadline
+    if (
+        budget is None
+        or deadline is None
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    delay = max(deadline + _grace(budget) - time.perf_counter(), 1e-3)
+    pending = signal.getitimer(signal.ITIMER_REAL)[0]
+    if 0 < pending < delay:
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise _BudgetExceeded(
+            f"time budget of {budget:g} s exceeded after {stats.examples} examples "
+            "(the search was interrupted: an example ran past the budget)"
+        )
+
+    old_handler = signal.signal(signal.SIGALRM, on_alarm)
+    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, delay)
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if old_handler is None else old_handler)
+            if old_delay > 0:
+                left = old_delay - (time.perf_counter() - started)
+                signal.setitimer(signal.ITIMER_REAL, max(left, 1e-6), old_interval)
+
+
+@contextlib.contextmanager
+def _without_local_constants() -> Iterator[None]:
+    """Run a search without Hypothesis's *local constants*.
+
+    Hypothesis (since 6.131) draws, now and then, a constant found in the source of some
+    *local* module already imported (any module outside site-packages and the standard
+    library). Which modules those are depends on the command (``rankclaims report --paper``
+    imports one paper, ``report`` all four, pytest its own plugins and test helpers), on
+    what earlier claims imported lazily, and on whether rankclaims is installed editable: the
+    same claim, profile and seed gave other examples, and other verdict statistics. Without
+    them, a search depends on the seed and Hypothesis's version only. (Private API of
+    Hypothesis: when it moves, this does nothing, and ``tests/test_reproducibility.py``
+    says so.)
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        original = providers._get_local_constants
+        cache = providers.CONSTANTS_CACHE.cache
+        empty = providers.Constants()
+    except (ImportError, AttributeError):  # pragma: no cover - another Hypothesis
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    cache.clear()  # permitted constants computed with the local ones
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.clear()
+
+
 def run_claim(
-    c: Claim, *, profile: str = "quick", seed: int = 0, device: str = "cpu"
+    c: Claim,
+    *,
+    profile: str = "quick",
+    seed: int = 0,
+    device: str = "cpu",
+    shrink: bool = True,
+    budget_s: float | None = None,
 ) -> ClaimResult:
-    """Check one claim on the given profile and seed; never raises (a crash is ``error``).
+    """Check one claim on the given profile and seed; never raises (a crash is ``error``;
+    only KeyboardInterrupt goes through).
 
     Recorded counterexamples are re-checked first; then Hypothesis searches
     (``examples_for(c, profile)`` examples, seeded), shrinking any certified failure to a
-    minimal one. The result carries the verdict, the statistics and the evidence.
+    minimal one (``shrink=False``: the first one found, as mutation analysis wants). The
+    result carries the verdict, the statistics and the evidence.
+
+    ``budget_s``: the time budget in seconds (None: :func:`budget_for` the claim and
+    profile; 0 or infinity: none). A search that exceeds it is stopped, between examples or,
+    an example running :func:`_grace` past it, by SIGALRM, and is ``error`` with the reason
+    and the statistics gathered so far.
     """
     t0 = time.perf_counter()
     result = ClaimResult(
@@ -326,18 +480,22 @@ def run_claim(
             result.duration_s = time.perf_counter() - t0
             return result
     stats = _Stats()
+    budget = budget_for(c, profile) if budget_s is None else _budget_value(budget_s)
+    result.budget_s = stats.budget_s = budget
+    stats.deadline = None if budget is None else t0 + budget
     found: _Certified | None = None
     try:
-        for i, cex in enumerate(c.counterexamples):
-            try:
-                _run_example(c, dict(cex), stats, target=False)
-            except _Certified as hit:
-                found = found or hit
-            else:
-                stats.notes.append(
-                    f"REGRESSION: recorded counterexample #{i + 1} no longer refutes the claim"
-                )
-        searched = _search(c, examples_for(c, profile), seed, stats)
+        with _without_local_constants(), _budget_alarm(stats):
+            for i, cex in enumerate(c.counterexamples):
+                try:
+                    _run_example(c, dict(cex), stats, target=False)
+                except _Certified as hit:
+                    found = found or hit
+                else:
+                    stats.notes.append(
+                        f"REGRESSION: recorded counterexample #{i + 1} no longer refutes the claim"
+                    )
+            searched = _search(c, examples_for(c, profile), seed, stats, shrink=shrink)
         if searched is not None:
             if found is not None and _size(found.inputs) <= _size(searched.inputs):
                 stats.notes.append(
@@ -356,6 +514,13 @@ def run_claim(
                 "the search did not rediscover a counterexample in "
                 f"{examples_for(c, profile)} examples; the one shown is the recorded one"
             )
+    except _BudgetExceeded as stop:
+        result.error = str(stop)
+        result.verdict = "error"
+        _fill(result, stats)
+        result.notes.insert(0, str(stop))
+        result.duration_s = time.perf_counter() - t0
+        return result
     except Exception:
         result.error = traceback.format_exc()
         result.verdict = "error"

@@ -45,7 +45,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from rankclaims import generators as gen
-from rankclaims.claims._core import Check, Undecided, Violation, claim, register_paper
+from rankclaims.claims._core import Check, Undecided, Violation, claim, register_paper, t_bounds
 from rankclaims.kernels import (
     effective_rank,
     exact_rank,
@@ -79,126 +79,6 @@ _UNIQUENESS = (
 # ---------------------------------------------------------------------------------------
 # statistics
 # ---------------------------------------------------------------------------------------
-
-
-def _t_bounds(samples: Any, alpha: float = ALPHA) -> tuple[float, float, float, int]:
-    """Mean and one-sided Student t bounds (each at level ``alpha``) of iid samples."""
-    from scipy.stats import t
-
-    x = np.asarray(samples, dtype=np.float64).ravel()
-    n = x.size
-    mean = float(x.mean())
-    if n < 2:
-        return mean, -math.inf, math.inf, n
-    half = float(t.ppf(1 - alpha, n - 1)) * float(x.std(ddof=1)) / math.sqrt(n)
-    return mean, mean - half, mean + half, n
-
-
-def mean_at_least(
-    c: Check,
-    samples: Any,
-    bound: float,
-    name: str,
-    *,
-    alpha: float = ALPHA,
-    refute: bool = True,
-    strict: bool = False,
-) -> tuple[float, float, float]:
-    """``E[X] ≥ bound`` on iid samples with one-sided Student t bounds at level ``alpha``.
-
-    Lower bound ≥ ``bound``: decided in favour. Upper bound < ``bound``: a statistical
-    violation (or, with ``refute=False``, undecided: a claim "for sufficiently small γ"
-    cannot be refuted at one γ). Otherwise undecided; with ``strict`` (``E[X] > bound``) a
-    lower bound equal to ``bound`` is undecided too. Records the interval. (The framework
-    has only two-sided ``mean_close``; this is its one-sided counterpart.)
-    """
-    mean, lo, hi, n = _t_bounds(samples, alpha)
-    c.record.confidence = {
-        "statistic": name,
-        "estimate": mean,
-        "lower": lo,
-        "upper": hi,
-        "confidence": 1 - alpha,
-        "trials": n,
-        "bound": float(bound),
-        "method": "one-sided Student t bounds",
-    }
-    if hi < bound:
-        msg = (
-            f"{name}: mean {mean:.6g}, upper confidence bound {hi:.6g} < {bound:.6g} "
-            f"(confidence {1 - alpha:g}, n = {n})"
-        )
-        if not refute:
-            raise Undecided(msg + "; not a refutation at a single parameter value")
-        raise Violation(
-            msg,
-            margin=math.inf,
-            exact=False,
-            statistical=True,
-            certificate=(
-                f"statistical: the one-sided Student t upper bound {hi:.6g} at confidence "
-                f"{1 - alpha:g} (n = {n}) lies below {bound:.6g}"
-            ),
-        )
-    if lo < bound or (strict and lo <= bound):
-        raise Undecided(
-            f"{name}: mean {mean:.6g}, interval [{lo:.6g}, {hi:.6g}] straddles {bound:.6g}"
-        )
-    return mean, lo, hi
-
-
-def mean_close_within(
-    c: Check, samples: Any, expected: float, name: str, *, slack: float, alpha: float = ALPHA
-) -> None:
-    """``E[X] = expected`` by a two-sided z interval at level ``alpha`` (as
-    :meth:`Check.mean_close`), widened by ``slack``: the rounding error each sample may carry
-    (a check cannot tell a bias of rounding size from a failure)."""
-    from scipy.stats import norm
-
-    x = np.asarray(samples, dtype=np.float64).ravel()
-    n = x.size
-    mean = float(x.mean())
-    half = float(norm.ppf(1 - alpha / 2)) * float(x.std(ddof=1)) / math.sqrt(n) + slack
-    c.record.confidence = {
-        "statistic": name,
-        "estimate": mean,
-        "lower": mean - half,
-        "upper": mean + half,
-        "confidence": 1 - alpha,
-        "trials": n,
-        "bound": float(expected),
-        "method": f"two-sided z interval (normal approximation), widened by {slack:.2g}",
-    }
-    if abs(mean - expected) > half:
-        raise Violation(
-            f"{name}: sample mean {mean:.6g} ± {half:.3g} excludes {expected:.6g}",
-            margin=math.inf,
-            exact=False,
-            statistical=True,
-            certificate=(
-                f"statistical: the two-sided z interval [{mean - half:.6g}, {mean + half:.6g}] "
-                f"at confidence {1 - alpha:g} (widened by the rounding bound) excludes "
-                f"{expected:.6g}"
-            ),
-        )
-
-
-def mean_at_most(
-    c: Check,
-    samples: Any,
-    bound: float,
-    name: str,
-    *,
-    alpha: float = ALPHA,
-    refute: bool = True,
-    strict: bool = False,
-) -> tuple[float, float, float]:
-    """``E[X] ≤ bound`` (``< bound`` with ``strict``): :func:`mean_at_least` on
-    ``bound − X ≥ 0``."""
-    x = float(bound) - np.asarray(samples, dtype=np.float64)
-    return mean_at_least(
-        c, x, 0.0, f"{bound:.6g} − ({name})", alpha=alpha, refute=refute, strict=strict
-    )
 
 
 def stack_ranks(
@@ -561,7 +441,7 @@ def _lemma3_check(c: Check, d: int, gamma: float, law: str, seed: int) -> None:
     )
     c.fact("Lyapunov gap λ₁ − λ₂ (mean over runs)", f"{gap.mean():.4g} at d = {d}, γ = {gamma:g}")
     c.tightness("mean Lyapunov gap λ₁ − λ₂", float(gap.mean()), minimize=True)
-    mean_at_least(c, gap, 0.0, "Lyapunov gap (λ₁ − λ₂) of B_ℓX, per run")
+    c.mean_at_least(gap, 0.0, "Lyapunov gap (λ₁ − λ₂) of B_ℓX, per run")
     c.holds(float(gap.mean()) > 0, "σ₂/σ₁ of H̃_ℓ → 0")
 
 
@@ -921,6 +801,11 @@ def lemma_5(c: Check, d: int, law: str, gamma: float, X, depth: int, seed: int) 
         "B ≥ 8 (three-point laws) it is not."
     ),
     tolerance="rank threshold √eps·σ₁, decided with margin > 1",
+    equivalent_mutants={
+        "drop γ ≤ 1/(8d)": "rank(H_ℓ) ≥ 2 holds for every γ: each step's map is invertible "
+        "almost surely, so rank(H_ℓ) = rank(X) ≥ 2 (see the evidence); the proof needs "
+        "γ ≤ 1/(8d), the conclusion does not."
+    },
 )
 def lemma_5_corrected(c: Check, d: int, law: str, gamma: float, X, depth: int, seed: int) -> None:
     c.premise(d >= 2 and int(matrix_rank(X)) >= 2, "d ≥ 2 and rank(X) ≥ 2")
@@ -1049,6 +934,12 @@ def lemma_6(c: Check, law: str, gamma: Any, s: Any, W: Any) -> None:
     exact=True,
     evidence="As Lemma 6, with γ scaled by 1/⌈B⌉: then |γ(Ws)_i| ≤ 1/8 and no row flips.",
     tolerance="exact on a failure",
+    mutant_notes={
+        "drop γ ≤ 1/(8⌈B⌉d)": "The dropped hypothesis is the correction itself: without it "
+        "the claim is Lemma 6 as printed, refuted by its own certified counterexample. This "
+        "claim's generator meets the hypothesis by construction; the few examples that miss "
+        "it (γ rounded to 16 bits) miss by a rounding and flip no row."
+    },
 )
 def lemma_6_corrected(c: Check, law: str, gamma: Any, s: Any, W: Any) -> None:
     b = gen.weight_law(law).bound()
@@ -1157,7 +1048,7 @@ def lemma_7(c: Check, M: np.ndarray, law: str, seed: int) -> None:
     # each sample: differences of ‖M₊‖² ≈ d² at three γ divided by γ², Lagrange-weighted
     rounding = 64 * d * d * EPS * sum(3.0 / g**2 for g in _L7_GAMMAS)
     c.fact("δ_F(M) vs estimate", f"{target:.5g} vs {samples.mean():.5g}")
-    mean_close_within(c, samples, target, "lim (E‖M₊‖² − ‖M‖²)/γ² = δ_F(M)", slack=rounding)
+    c.mean_close(samples, target, "lim (E‖M₊‖² − ‖M‖²)/γ² = δ_F(M)", slack=rounding)
 
 
 @st.composite
@@ -1456,8 +1347,8 @@ def example_9(c: Check, d: int, law: str, seed: int) -> None:
             f"E λ₁(M₊) − λ₁ = {eig.mean():.3e} = {eig.mean() / (g**4 * d):.3g}·γ⁴d",
         )
         try:
-            mean_at_most(c, frob, 0.0, f"‖M₊‖² − ‖M‖² + γ⁴d² at γ = {g}")
-            mean_at_most(c, eig, 0.0, f"λ₁(M₊) − λ₁(M) at γ = {g}")
+            c.mean_at_most(frob, 0.0, f"‖M₊‖² − ‖M‖² + γ⁴d² at γ = {g}")
+            c.mean_at_most(eig, 0.0, f"λ₁(M₊) − λ₁(M) at γ = {g}")
         except Violation:
             fails += 1
             if fails == len(_E9_GAMMAS):
@@ -1518,7 +1409,7 @@ def lemma_10(c: Check, d: int, gamma: float, law: str, seed: int) -> None:
     e = ergodic(d, gamma, law, runs=_CHAIN_RUNS, burn=_burn(gamma), window=_CHAIN_WINDOW, seed=seed)
     c.leq(e.worst_g2_over_g1, 1.0, "Tr(diag(M²)²)/Tr(M³) ≤ 1 on every state", tol=64 * EPS)
     c.fact("α estimate", f"{e.alpha.mean():.4f} (d = {d}, γ = {gamma:g}, {law})")
-    mean_at_most(c, e.alpha, 1.0, "α (per chain)", refute=False, strict=True)
+    c.mean_at_most(e.alpha, 1.0, "α (per chain)", refute=False, strict=True)
 
 
 _F8_WIDTHS = (12, 16, 24, 32)
@@ -1586,7 +1477,7 @@ def figure_8(c: Check, gamma: float, seed: int) -> None:
         )
     )
     for d, a in zip(_F8_WIDTHS, ests, strict=True):
-        mean_at_most(c, a, 0.9, f"α at d = {d}", strict=True)
+        c.mean_at_most(a, 0.9, f"α at d = {d}", strict=True)
         c.tightness("largest α", float(a.mean()))
 
 
@@ -1841,7 +1732,18 @@ def lemma_13(c: Check, gamma: float, law: str, seed: int) -> None:
         )
     )
     for d, stat in rows:
-        mean_at_least(c, stat, 0.0, f"d^1.5/√(1 − α) − E‖M‖_F² at d = {d}", refute=False)
+        c.mean_at_least(stat, 0.0, f"d^1.5/√(1 − α) − E‖M‖_F² at d = {d}", refute=False)
+
+
+#: the (1 − τ)²·r ≤ rank_τ consequence is loose by about 2 on BN chains
+_SOFT_MUTANT_NOTE = {
+    "tighten (1 − τ)²·avg r": (
+        "Loose here: Lemma 1 (part 2)'s bound (1 − τ)²·r ≤ rank_τ, used as a "
+        "consequence, is loose by a factor of about 2 on these chains (worst lhs/rhs 0.48-0.49 "
+        "on the default profile), so its halved form is true on them. Lemma 1 (part 2) itself, "
+        "on adversarial spectra, kills the halved bound."
+    )
+}
 
 
 _TAUS = (0.25, 0.5, 0.75)
@@ -1909,12 +1811,12 @@ def _theorem14_check(
                 "ergodic estimate of Def. 3; the theorem bounds the time average of r(H_ℓ).",
             )
         )
-    mean_at_most(c, e.alpha, 1.0, "α (per chain)", refute=False, strict=True)
+    c.mean_at_most(e.alpha, 1.0, "α (per chain)", refute=False, strict=True)
     stat = e.r - np.sqrt((1 - e.alpha) * d)
     c.tightness(
         "avg r / √((1 − α)d)", float((e.r / np.sqrt((1 - e.alpha) * d)).min()), minimize=True
     )
-    mean_at_least(c, stat, 0.0, "avg r(H_ℓ) − √((1 − α)d) (per chain)", refute=False)
+    c.mean_at_least(stat, 0.0, "avg r(H_ℓ) − √((1 − α)d) (per chain)", refute=False)
     return e
 
 
@@ -1956,6 +1858,7 @@ _T14_EVIDENCE = (
     examples={"quick": 4, "default": 20, "thorough": 100},
     evidence=f"{_CHAIN_RUNS} chains × {_CHAIN_WINDOW} layers (every state). " + _T14_EVIDENCE,
     tolerance="one-sided Student t, α = 1e-6 per example",
+    mutant_notes=_SOFT_MUTANT_NOTE,
 )
 def theorem_14(c: Check, d: int, gamma: float, law: str, seed: int) -> None:
     _theorem14_check(c, d, gamma, law, seed, runs=_CHAIN_RUNS, window=_CHAIN_WINDOW, every=1)
@@ -1994,6 +1897,7 @@ def _long_inputs(draw: st.DrawFn) -> dict:
     "thinned averages estimate the same limits). " + _T14_EVIDENCE + " Quick and default run "
     "the first (d = 32) example only; thorough draws up to d = 256, 5000 layers.",
     tolerance="one-sided Student t, α = 1e-6 per example",
+    mutant_notes=_SOFT_MUTANT_NOTE,
 )
 def theorem_14_long(c: Check, d: int, window: int, every: int, gamma: float, seed: int) -> None:
     _theorem14_check(c, d, gamma, "uniform", seed, runs=8, window=window, every=every)
@@ -2037,6 +1941,7 @@ def _theorem2_inputs(draw: st.DrawFn) -> dict:
         "and avg rank_½ against d with c√d."
     ),
     tolerance="one-sided Student t, α = 1e-6 per width",
+    mutant_notes=_SOFT_MUTANT_NOTE,
 )
 def theorem_2(c: Check, gamma: float, law: str, seed: int) -> None:
     es = [
@@ -2053,7 +1958,7 @@ def theorem_2(c: Check, gamma: float, law: str, seed: int) -> None:
         )
         for i, d in enumerate(_T2_WIDTHS)
     ]
-    alpha_max = max(_t_bounds(e.alpha)[2] for e in es)
+    alpha_max = max(t_bounds(e.alpha)[2] for e in es)
     const = math.sqrt(max(1 - alpha_max, 0.0))
     c.fact("Ω(√d) constant", f"c = √(1 − α_max) = {const:.3f} (α_max = {alpha_max:.4f})")
     c.figure(
@@ -2085,7 +1990,7 @@ def theorem_2(c: Check, gamma: float, law: str, seed: int) -> None:
     )
     for d, e in zip(_T2_WIDTHS, es, strict=True):
         _soft_vs_r(c, e)
-        mean_at_least(c, e.r - const * math.sqrt(d), 0.0, f"avg r − c√d at d = {d}", refute=False)
+        c.mean_at_least(e.r - const * math.sqrt(d), 0.0, f"avg r − c√d at d = {d}", refute=False)
 
 
 def bn_lyapunov(d: int, gamma: float, law: str, depth: int, seed: int, runs: int = 4):
@@ -2378,6 +2283,9 @@ def proposition_19_corrected(c: Check, H, W, Y, i, j, k) -> None:
         and cc is not None
         and any(x != 0 for x in np.asarray(H)[:, j]),
         "non-zero errors, (∇ℓ_j)_k ≠ 0, H_{L,j} ≠ 0",
+        # without them c and the ratio (∇ℓ_i)_k/(∇ℓ_j)_k are undefined: dropping the
+        # condition gives no false statement, only an undefined one
+        nonvacuity=True,
     )
     _prop19_identity(c, gi, gj, cc * _div(ei, ej))
 
@@ -2497,8 +2405,8 @@ def figure_2(c: Check, activation: str, seed: int) -> None:
         f"{res['vanilla'][-1].mean():.2f}, √d = {math.sqrt(d):.2f}",
     )
     for row, depth in zip(res["BN"], depths, strict=True):
-        mean_at_least(c, row, math.sqrt(d), f"BN rank at depth {depth}")
-    mean_at_most(c, res["vanilla"][-1], math.sqrt(d), f"vanilla rank at depth {depths[-1]}")
+        c.mean_at_least(row, math.sqrt(d), f"BN rank at depth {depth}")
+    c.mean_at_most(res["vanilla"][-1], math.sqrt(d), f"vanilla rank at depth {depths[-1]}")
 
 
 _F3_WIDTHS = (8, 16, 32, 64)
@@ -2545,10 +2453,10 @@ def figure_3a(c: Check, gamma: float, seed: int) -> None:
         soft.append(e.soft[0.5])
     means = [float(s.mean()) for s in soft]
     slope = float(np.polyfit(np.log(_F3_WIDTHS), np.log(means), 1)[0])
-    _, _, hi0, _ = _t_bounds(soft[0])
-    _, lo1, _, _ = _t_bounds(soft[-1])
-    _, lo0, _, _ = _t_bounds(soft[0])
-    _, _, hi1, _ = _t_bounds(soft[-1])
+    _, _, hi0, _ = t_bounds(soft[0])
+    _, lo1, _, _ = t_bounds(soft[-1])
+    _, lo0, _, _ = t_bounds(soft[0])
+    _, _, hi1, _ = t_bounds(soft[-1])
     span = math.log(_F3_WIDTHS[-1] / _F3_WIDTHS[0])
     e_low = math.log(max(lo1, 1e-300) / hi0) / span
     e_high = math.log(hi1 / max(lo0, 1e-300)) / span
@@ -2653,8 +2561,8 @@ def figure_3b(c: Check, d: int, gamma: float, seed: int) -> None:
         )
     )
     c.fact("rank_½ and λ₁", f"{int(s0)} → {sl.mean():.2f}; {lam0:.3g} → {laml.mean():.3g}")
-    mean_at_least(c, sl - s0, 0.0, "rank_½(H_50) − rank_½(H_0)")
-    mean_at_most(c, laml - lam0, 0.0, "λ₁(M_50) − λ₁(M_0)")
+    c.mean_at_least(sl - s0, 0.0, "rank_½(H_50) − rank_½(H_0)")
+    c.mean_at_most(laml - lam0, 0.0, "λ₁(M_50) − λ₁(M_0)")
     c.holds(float((sl - s0).mean()) > 0, "small variations amplified")
 
 
@@ -2753,4 +2661,4 @@ def figure_5(c: Check, activation: str, seed: int) -> None:
         f"standard {ranks['pytorch-uniform'][-1].mean():.2f}, "
         f"asymmetric {ranks['asymmetric-uniform'][-1].mean():.2f}",
     )
-    mean_at_least(c, diff, math.sqrt(d), "rank(standard) − rank(asymmetric) at depth 64")
+    c.mean_at_least(diff, math.sqrt(d), "rank(standard) − rank(asymmetric) at depth 64")

@@ -66,7 +66,9 @@ def namespace(*arrays: Any, names: tuple[str, ...] | None = None) -> Any:
         devices = {a.device for a in arrays}
         if len(devices) > 1:
             raise KernelTypeError(f"tensors on different devices: {sorted(map(str, devices))}")
-    return array_namespace(*arrays)
+    # nested lists and scalars have no namespace of their own: they become NumPy arrays
+    arrays = [a for a in arrays if is_torch_array(a) or is_numpy_array(a)]
+    return array_namespace(*arrays) if arrays else array_namespace(np.empty(0))
 
 
 _FLOAT_DTYPES = ("float32", "float64")
@@ -100,6 +102,11 @@ def as_matrix(a: Any, name: str = "a", *, promote: bool = True, check_finite: bo
             a = np.asarray(a)
         except (TypeError, ValueError) as exc:  # ragged lists and the like
             raise KernelInputError(f"{name} cannot be read as an array: {exc}") from exc
+    if not is_torch_array(a):
+        if isinstance(a, np.ndarray) and type(a) is not np.ndarray:
+            a = np.asarray(a)  # np.matrix and other subclasses: their reductions differ
+        if not a.dtype.isnative:  # byte-swapped data: the same values in native order
+            a = a.astype(a.dtype.newbyteorder("="))
     dt = _dtype_name(a.dtype)
     if is_torch_array(a):
         torch = _torch()
@@ -232,9 +239,12 @@ def pow2_normalize(xp: Any, a: Any) -> tuple[Any, Any]:
     biggest = xp.maximum(
         xp.max(a, axis=(-2, -1), keepdims=True), -xp.min(a, axis=(-2, -1), keepdims=True)
     )
-    # Fourth powers of entries in [2**(emin/4), 2**(emax/4)] cannot overflow or underflow:
-    # then the batch is left as it is, without a copy (the common case).
-    hi, lo = (2.0**32, 2.0**-31) if _dtype_name(a.dtype) == "float32" else (2.0**256, 2.0**-255)
+    # Fourth powers of entries in [2**(emin/4), 2**(emax/4)] cannot overflow or underflow, nor
+    # can sums of them (tr(A A^T)^2 <= (m n)^2 max|a|^4) once the upper end is divided by
+    # sqrt(m n): then the batch is left as it is, without a copy (the common case).
+    half_log_size = (max(a.shape[-1] * a.shape[-2], 1) - 1).bit_length() // 2 + 1
+    hi, lo = (32, -31) if _dtype_name(a.dtype) == "float32" else (256, -255)
+    hi, lo = 2.0 ** (hi - half_log_size), 2.0**lo
     if not bool(xp.any((biggest > hi) | ((biggest < lo) & (biggest > 0)))):
         return a, no_scaling
     if is_torch(xp):

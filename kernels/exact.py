@@ -30,11 +30,13 @@ def _to_fraction(x: Any, name: str) -> Fraction:
     if isinstance(x, Rational):
         return Fraction(x.numerator, x.denominator)
     if isinstance(x, (float, np.floating)):
-        if not math.isfinite(x):
+        if not np.isfinite(x):
             raise KernelInputError(
                 f"{name} contains a non-finite entry ({x}); its rank is undefined"
             )
-        return Fraction(float(x))
+        # as_integer_ratio, not float(x): exact for long double too (wider than a float)
+        num, den = x.as_integer_ratio()
+        return Fraction(int(num), int(den))
     raise KernelTypeError(
         f"{name} has an entry of type {type(x).__name__}; exact_rank takes integers, "
         "fractions.Fraction or finite floats"

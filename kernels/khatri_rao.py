@@ -51,11 +51,10 @@ from rankclaims.kernels._backend import (
     eps,
     is_torch,
     namespace,
-    pow2_normalize,
     svdvals,
 )
 from rankclaims.kernels.decision import RankDecision, finish
-from rankclaims.kernels.errors import KernelInputError
+from rankclaims.kernels.errors import KernelInputError, KernelTypeError
 from rankclaims.kernels.rank import matrix_rank, sv_error_factor
 
 __all__ = ["khatri_rao", "khatri_rao_rank"]
@@ -95,6 +94,16 @@ def khatri_rao(b: Any, c: Any) -> Any:
            [21, 32]])
     """
     xp, b, c = _check_pair(b, c, promote=False, check_finite=False)
+    if is_torch(xp):
+        import torch
+
+        try:
+            torch.result_type(b, c)
+        except RuntimeError as exc:  # e.g. uint32 with int8: PyTorch has no common dtype
+            raise KernelTypeError(
+                f"b (dtype {b.dtype}) and c (dtype {c.dtype}) have no common dtype in PyTorch "
+                f"({exc}); convert them to one dtype first"
+            ) from None
     i, k, j = b.shape[-2], c.shape[-2], b.shape[-1]
     prod = xp.expand_dims(b, axis=-2) * xp.expand_dims(c, axis=-3)  # (..., I, K, J)
     return xp.reshape(prod, (*prod.shape[:-3], i * k, j))
@@ -194,13 +203,55 @@ def _formed(b, c, atol, rtol):
     )
 
 
+def _balance(xp, b, c):
+    """Rescale the column pairs of ``b`` and ``c`` by exact powers of two; return ``(b, c, e)``.
+
+    Column ``j`` of ``K`` is ``kron(b_j, c_j)``: scaling ``b_j`` by ``2**s`` and ``c_j`` by
+    ``2**-s`` leaves it unchanged, and scaling all of ``K`` by ``2**-e`` leaves its rank. So
+    the largest entry of the rescaled ``K`` is in [1/4, 1) and each column's two factors have
+    comparable sizes: the Gram cannot overflow, and its trace cannot underflow to 0 unless
+    ``K = 0``. (Normalising ``b`` and ``c`` separately is not enough: with their large entries
+    in different columns, ``K`` itself can be ``1e-308`` times smaller and its Gram 0.)
+    """
+    if b.shape[0] == 0 or c.shape[0] == 0 or b.shape[1] == 0:
+        return b, c, 0
+    bmax = np.asarray(_to_numpy(xp.max(xp.abs(b), axis=0)), dtype=np.float64)
+    cmax = np.asarray(_to_numpy(xp.max(xp.abs(c), axis=0)), dtype=np.float64)
+    fb, fc = np.frexp(bmax)[1].astype(np.int64), np.frexp(cmax)[1].astype(np.int64)
+    nonzero = (bmax > 0) & (cmax > 0)  # the columns of K that are not 0
+    g = fb + fc
+    e = int(g[nonzero].max()) if nonzero.any() else 0
+    # <= 0: column j of the rescaled K is below 2**rel; the factors of a zero column of K
+    # are only normalised (their Gram entries must stay finite: inf * 0 is NaN)
+    rel = np.where(nonzero, g - e, 0)
+    sb = rel // 2
+    return _ldexp_cols(xp, b, sb - fb), _ldexp_cols(xp, c, rel - sb - fc), e
+
+
+def _to_numpy(x: Any) -> Any:
+    return x.detach().cpu().numpy() if hasattr(x, "detach") else x
+
+
+def _ldexp_cols(xp: Any, a: Any, exps: Any) -> Any:
+    """``a[:, j] * 2**exps[j]``, exactly (in two steps, so that no factor overflows)."""
+    half = exps // 2
+    if is_torch(xp):
+        import torch
+
+        h = torch.as_tensor(half, dtype=torch.int32, device=a.device)
+        r = torch.as_tensor(exps - half, dtype=torch.int32, device=a.device)
+        return torch.ldexp(torch.ldexp(a, h), r)
+    return np.ldexp(np.ldexp(a, half), exps - half)
+
+
 def _one(xp, b, c, atol, rtol, want_margin):
     """Rescale ``b`` and ``c`` by exact powers of two (the rank is scale-invariant, the Gram
     then cannot overflow), decide, and report threshold and error in the input's units."""
-    b, eb = pow2_normalize(xp, b)
-    c, ec = pow2_normalize(xp, c)
-    e = int(eb[..., 0, 0]) + int(ec[..., 0, 0])  # K = K_scaled * 2**e
-    atol_s = math.ldexp(atol, -e)
+    b, c, e = _balance(xp, b, c)  # K = K_scaled * 2**e
+    atol_s = _ldexp(atol, -e)
+    if math.isinf(atol_s):  # atol is above every singular value (finite once rescaled)
+        method = "formed-svd" if b.shape[0] * c.shape[0] <= b.shape[1] else "gram-eigh"
+        return 0, math.inf, True, atol, 0.0, method
     rank, margin, decided, t, err, method = _one_scaled(xp, b, c, atol_s, rtol, want_margin)
     # the Gram stages' errors are in squared units (eigenvalues of K^T K)
     err_e = 2 * e if method in ("gram-cholesky", "gram-eigh") else e

@@ -7,7 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from rankclaims.kernels._backend import as_matrix, check_representable, svdvals, to_output
+from rankclaims.kernels._backend import (
+    as_matrix,
+    check_representable,
+    pow2_normalize,
+    pow2_unscale,
+    svdvals,
+    to_output,
+)
 from rankclaims.kernels.errors import KernelInputError
 
 __all__ = ["lowrank_distance"]
@@ -47,7 +54,10 @@ def lowrank_distance(w: Any, k: int, norm: str | int = "fro") -> Any:
             f"norm must be one of 'fro', 'spectral' (2), 'nuclear' ('nuc'); got {norm!r}"
         )
     xp, a = as_matrix(w, "w")
-    s = svdvals(xp, a)
+    # The distance is homogeneous: computed on the matrix rescaled by an exact power of two,
+    # so that sums of squares of singular values neither overflow nor underflow.
+    scaled, exp = pow2_normalize(xp, a)
+    s = svdvals(xp, scaled)
     tail = s[..., int(k) :]
     if kind == "fro":
         out = xp.sqrt(xp.sum(tail * tail, axis=-1))
@@ -57,4 +67,5 @@ def lowrank_distance(w: Any, k: int, norm: str | int = "fro") -> Any:
         out = tail[..., 0]
     else:
         out = xp.sum(tail, axis=-1)  # zeros of the batch shape
+    out = pow2_unscale(xp, out, exp[..., 0, 0])
     return to_output(xp, check_representable(xp, out, "distance", a))

@@ -28,6 +28,7 @@ import numbers
 from typing import Any
 
 import numpy as np
+from array_api_compat import is_torch_array
 
 from rankclaims.kernels._backend import (
     as_matrix,
@@ -87,12 +88,45 @@ def _is_real(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
+# indexed by "is float32"
+_SMALLEST_SUBNORMAL = (5e-324, float(np.finfo(np.float32).smallest_subnormal))
+
+
 def _tolerance(xp: Any, value: Any, name: str, like: Any) -> Any:
-    """A non-negative finite tolerance, scalar or broadcastable to the batch shape."""
-    arr = xp.asarray(value, dtype=like.dtype, device=device_of(like))
-    if not bool(xp.all(xp.isfinite(arr))) or bool(xp.any(arr < 0)):
+    """A non-negative finite tolerance, scalar or broadcastable to the batch shape.
+
+    A real number, or a real (integer or float) array or tensor whose shape broadcasts to the
+    batch shape of ``like``; values beyond the largest finite number of ``like``'s dtype are
+    clipped to it (a float32 threshold of 1e300 is then larger than every singular value).
+    """
+    if is_torch_array(value):
+        value = value.detach().cpu().numpy()
+    if _is_real(value):
+        ref = np.float64(value)
+    else:
+        try:
+            ref = np.asarray(value)
+        except (TypeError, ValueError):
+            ref = None
+        if ref is None or ref.dtype.kind not in "iuf":
+            raise KernelInputError(
+                f"{name} must be a real number or a real array; got {value!r}"
+                + ("" if ref is None else f" (dtype {ref.dtype})")
+            )
+        ref = ref.astype(np.float64)
+    if not bool(np.all(np.isfinite(ref))) or bool(np.any(ref < 0)):
         raise KernelInputError(f"{name} must be finite and >= 0; got {value!r}")
-    return arr
+    batch = tuple(like.shape[:-2])
+    try:
+        ok = np.broadcast_shapes(ref.shape, batch) == batch
+    except ValueError:
+        ok = False
+    if not ok:
+        raise KernelInputError(
+            f"{name} of shape {ref.shape} does not broadcast to the batch shape {batch}"
+        )
+    big = float(np.finfo(np.float32 if eps(like.dtype) == eps("float32") else np.float64).max)
+    return xp.asarray(np.minimum(ref, big), dtype=like.dtype, device=device_of(like))
 
 
 def _decide_sv(xp, a, s, threshold, *, notion, scale=None, unit=None, certified, return_decision):
@@ -250,8 +284,13 @@ def soft_rank(h: Any, tau: float, *, certified: bool = False, return_decision: b
     s = svdvals(xp, a)
     e = sv_error(s, m, n, a.dtype)
     big_n = max(n, 1)
-    values = check_representable(xp, s * s / big_n, "values sigma_i^2 / N", a)
-    errors = (2 * s * e + e * e) / big_n
+    # s * (s / N), not s * s / N: s * s can overflow where sigma_i^2 / N is representable
+    values = check_representable(xp, s * (s / big_n), "values sigma_i^2 / N", a)
+    # Near the underflow threshold the two roundings are absolute, not relative: add them
+    # (one unit of the smallest subnormal each), except for exact zeros.
+    tiny = _SMALLEST_SUBNORMAL[eps(a.dtype) == eps("float32")]
+    errors = (2 * s + e) * (e / big_n)
+    errors = xp.where(s > 0, errors + 2 * tiny, errors)
     thr = xp.asarray(float(tau), dtype=a.dtype, device=device_of(a))
     count, margin, nearest = count_decision(xp, values, thr, errors, strict=False)
     thr_b = xp.broadcast_to(thr, tuple(values.shape[:-1]))

@@ -277,6 +277,15 @@ def metric_text(c: ClaimResult) -> str:
     return "; ".join(p for p in parts if p) or "—"
 
 
+def mutation_text(c: ClaimResult) -> str:
+    """``killed/mutants`` of a mutated claim (``rankclaims mutate``), ``—`` otherwise."""
+    m = c.mutation
+    if not m or not m.get("mutants"):
+        return "—"
+    scored = m["mutants"] - m.get("vacuous", 0) - m.get("equivalent", 0)
+    return f"{m.get('killed', 0)}/{scored}"
+
+
 # -- arrays ---------------------------------------------------------------------------------------
 
 

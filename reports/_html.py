@@ -28,6 +28,7 @@ from ._format import (
     fmt_scalar,
     matrix_cells,
     metric_text,
+    mutation_text,
     papers_in_order,
     premise_text,
     shape_text,
@@ -447,11 +448,39 @@ def _numbers(c: ClaimResult) -> str:
     return f'<dl class="numbers">{body}</dl>{extra}'
 
 
+def _mutation_html(m: Mapping[str, Any]) -> str:
+    if not m.get("mutants"):
+        return f'<p class="prose">{esc(m.get("note", "no mutants"))}</p>'
+    rate = m.get("kill_rate")
+    head = (
+        f'<p class="prose">{m["mutants"]} mutants on the {esc(m.get("profile"))} profile: '
+        f"{m.get('killed', 0)} killed, {m.get('survived', 0)} survived, "
+        f"{m.get('equivalent', 0)} equivalent and {m.get('vacuous', 0)} vacuous (not "
+        f"counted), {m.get('error', 0)} crashed; kill rate "
+        f"{esc(fmt_percent(rate))}. Premises never unmet (not dropped): "
+        f"{m.get('premises_never_unmet', 0)}; ranks feeding premises (not mutated): "
+        f"{m.get('ranks_feeding_premises', 0)}.</p>"
+    )
+    rows = "".join(
+        f'<tr class="mut-{esc(o["status"])}"><td>{esc(o["description"])}</td>'
+        f"<td><code>{esc(o['site'])}</code> {esc(o['name'])}</td>"
+        f"<td>{esc(o['status'])}</td><td>{esc(o['detail'])}"
+        + (f"<br><em>{esc(o['explanation'])}</em>" if o.get("explanation") else "")
+        + "</td></tr>"
+        for o in m.get("outcomes", [])
+    )
+    return (
+        head + '<table class="mutants"><thead><tr><th>mutant</th><th>site</th><th>outcome</th>'
+        f"<th>evidence</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
 def claim_html(
     c: ClaimResult,
     by_id: Mapping[str, ClaimResult],
     anchors: Mapping[str, str],
     can_draw: bool,
+    mutated: bool = False,
 ) -> str:
     anchor = anchors[c.id]
     surprise = ""
@@ -476,7 +505,12 @@ def claim_html(
         f'<span class="c-num" title="{esc(premise_text(c))}">{esc(fmt_percent(c.premise_rate))}'
         "</span>"
         f'<span class="c-metric">{esc(metric_text(c))}</span>'
-        f'<span class="c-num">{esc(fmt_duration(c.duration_s))}</span>'
+        + (
+            f'<span class="c-num" title="mutants killed / mutants">{esc(mutation_text(c))}</span>'
+            if mutated
+            else ""
+        )
+        + f'<span class="c-num">{esc(fmt_duration(c.duration_s))}</span>'
         "</summary>"
     )
     body = [f'<blockquote class="statement">{esc(c.statement)}</blockquote>']
@@ -522,6 +556,8 @@ def claim_html(
         )
     if c.error:
         body.append(_section("Error", f'<pre class="traceback">{esc(c.error)}</pre>'))
+    if c.mutation:
+        body.append(_section("Mutation analysis", _mutation_html(c.mutation)))
     if c.figures:
         figs = "".join(
             figure_html(f, f"{anchor}-fig{i}", can_draw) for i, f in enumerate(c.figures)
@@ -583,12 +619,35 @@ def _mini_counts(claims: list[ClaimResult]) -> str:
     return "".join(parts)
 
 
-HEAD_ROW = (
-    '<div class="claims-head" aria-hidden="true"><span>claim</span><span>kind</span>'
-    '<span>verdict</span><span class="c-num">examples</span>'
-    '<span class="c-num">premise</span><span>tightness / margin / CI</span>'
-    '<span class="c-num">time</span></div>'
-)
+def head_row(mutated: bool = False) -> str:
+    return (
+        '<div class="claims-head" aria-hidden="true"><span>claim</span><span>kind</span>'
+        '<span>verdict</span><span class="c-num">examples</span>'
+        '<span class="c-num">premise</span><span>tightness / margin / CI</span>'
+        + ('<span class="c-num">mutants killed</span>' if mutated else "")
+        + '<span class="c-num">time</span></div>'
+    )
+
+
+def _mutation_summary_html(ms: Mapping[str, Any]) -> str:
+    survivors = ms.get("survivors", [])
+    items = "".join(
+        f"<li><code>{esc(s['claim'])}</code>: {esc(s['description'])} at "
+        f"<code>{esc(s['site'])}</code> ({esc(s['status'])})"
+        + (f" — <em>{esc(s['explanation'])}</em>" if s.get("explanation") else " — unexplained")
+        + "</li>"
+        for s in survivors
+    )
+    return (
+        '<div class="callout"><strong>Mutation analysis</strong> (profile '
+        f"{esc(ms.get('profile'))}): {ms['mutants']} mutants of {ms['claims_mutated']} claims "
+        f"that hold; {ms['killed']} killed, {ms['survived']} survived, {ms['error']} crashed, "
+        f"{ms['equivalent']} equivalent and {ms['vacuous']} vacuous (not counted). Kill rate "
+        f"<strong>{esc(fmt_percent(ms.get('kill_rate')))}</strong>; "
+        f"{ms.get('explained', 0)} of {len(survivors)} survivors explained."
+        + (f"<ul>{items}</ul>" if items else "")
+        + "</div>"
+    )
 
 
 def render_html(report: Report) -> str:
@@ -609,7 +668,9 @@ def render_html(report: Report) -> str:
     settings_html = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in settings)
     env_html = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in report.environment.items())
     header = (
-        '<header class="page-head"><h1>rankclaims report</h1>'
+        '<header class="page-head"><h1>rankclaims report'
+        + (" (partial)" if report.not_run else "")
+        + "</h1>"
         '<p class="subtitle">Claims of ML-theory papers about matrix ranks, checked by '
         "property-based search with certified rank decisions.</p>"
         '<div class="env"><section><h2>Run</h2>'
@@ -624,9 +685,14 @@ def render_html(report: Report) -> str:
     if report.not_run:
         items = ", ".join(f"<code>{esc(i)}</code>" for i in report.not_run)
         summary.append(
-            f'<div class="callout warn"><strong>Not run</strong> (the run was interrupted): '
+            f'<div class="callout warn"><strong>Partial report</strong>: the run was '
+            f"interrupted; {len(report.not_run)} claim{'s' if len(report.not_run) != 1 else ''}"
+            " did not run: "
             f"{items}</div>"
         )
+    mutation = report.mutation_summary()
+    if mutation:
+        summary.append(_mutation_summary_html(mutation))
     if papers:
         rows = "".join(
             f'<li><a href="#{_paper_anchor(p, i)}">{esc(p)}</a>'
@@ -638,6 +704,7 @@ def render_html(report: Report) -> str:
     summary.append("</section>")
 
     sections = []
+    mut_cls = " mut" if mutation else ""
     for i, (paper, claims) in enumerate(papers):
         pa = _paper_anchor(paper, i)
         title = report.papers.get(paper, "")
@@ -652,7 +719,7 @@ def render_html(report: Report) -> str:
             lost_html = f'<div class="loses-support"><h4>Loses support</h4><ul>{items}</ul></div>'
         else:
             lost_html = '<p class="note">Every result keeps its support.</p>'
-        rows = "".join(claim_html(c, by_id, anchors, can_draw) for c in claims)
+        rows = "".join(claim_html(c, by_id, anchors, can_draw, bool(mutation)) for c in claims)
         sections.append(
             f'<section class="paper" id="{pa}"><div class="paper-head"><h2>{esc(paper)}</h2>'
             f'<span class="minis">{_mini_counts(claims)}</span></div>'
@@ -663,7 +730,8 @@ def render_html(report: Report) -> str:
             "uses it; a red dashed arrow leaves a refuted, vacuous or failed claim; a red "
             "dashed outline marks a result that loses its support. Click a node to open "
             f"its claim.</p>{lost_html}</div>"
-            f'<h3>Claims</h3><div class="claims">{HEAD_ROW}{rows}</div></section>'
+            f'<h3>Claims</h3><div class="claims{mut_cls}">{head_row(bool(mutation))}{rows}</div>'
+            "</section>"
         )
     if not papers:
         sections.append('<p class="note">The report holds no claims.</p>')
@@ -672,7 +740,8 @@ def render_html(report: Report) -> str:
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>rankclaims report — {esc(report.generated_at)}</title>"
+        f"<title>rankclaims report{' (partial)' if report.not_run else ''} — "
+        f"{esc(report.generated_at)}</title>"
         f"<style>{CSS}</style></head><body><main>"
         + header
         + "".join(summary)
@@ -754,6 +823,12 @@ border-radius:0 6px 6px 0;margin-top:8px}
 .claims{border:1px solid var(--line);border-radius:8px;overflow:hidden}
 .claims-head,.claim>summary{display:grid;align-items:center;column-gap:12px;
 grid-template-columns:minmax(9rem,1.25fr) 8.2rem 8.5rem 4.8rem 4.8rem minmax(10rem,2fr) 4.6rem}
+.claims.mut .claims-head,.claims.mut .claim>summary{grid-template-columns:minmax(9rem,1.25fr)
+8.2rem 8.5rem 4.8rem 4.8rem minmax(10rem,2fr) 4.8rem 4.6rem}
+table.mutants{border-collapse:collapse;font-size:13px;width:100%}
+table.mutants td,table.mutants th{border-top:1px solid var(--line);padding:3px 6px;
+text-align:left;vertical-align:top}
+tr.mut-survived td,tr.mut-error td{background:#fdf3f3}
 .claims-head{background:var(--soft);font-size:12px;font-weight:600;color:var(--muted);
 text-transform:uppercase;letter-spacing:.05em;padding:8px 14px}
 .claim{border-top:1px solid var(--line)}
@@ -828,7 +903,7 @@ footer{margin-top:40px;color:var(--muted);font-size:12.5px;border-top:1px solid 
 padding-top:10px}
 @media (max-width:820px){main{padding:16px}.env{grid-template-columns:1fr}
 .claims-head{display:none}
-.claim>summary{grid-template-columns:1fr auto;row-gap:2px}
+.claim>summary,.claims.mut .claim>summary{grid-template-columns:1fr auto;row-gap:2px}
 .c-kind,.c-num,.c-metric{font-size:12.5px;text-align:left}
 .toc li{grid-template-columns:1fr}}
 @media print{body{font-size:11.5pt}main{max-width:none;padding:0}

@@ -8,6 +8,7 @@ from typing import Any
 from ._format import (
     as_array,
     claim_name,
+    fmt_percent,
     fmt_scalar,
     matrix_cells,
     metric_text,
@@ -153,12 +154,38 @@ def _error(c: ClaimResult) -> list[str]:
     return out
 
 
+def _mutation(ms: dict[str, Any]) -> list[str]:
+    out = [
+        "## Mutation analysis",
+        "",
+        f"Profile {text(ms.get('profile'))}: {ms['mutants']} mutants of "
+        f"{ms['claims_mutated']} claims that hold; {ms['killed']} killed, {ms['survived']} "
+        f"survived, {ms['error']} crashed, {ms['equivalent']} equivalent and {ms['vacuous']} "
+        "vacuous (not counted). Kill rate "
+        f"**{fmt_percent(ms.get('kill_rate'))}**.",
+        "",
+    ]
+    if ms.get("survivors"):
+        out += [
+            "| claim | mutant | site | outcome | explanation |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for s in ms["survivors"]:
+            out.append(
+                f"| {cell(s['claim'])} | {cell(s['description'])} | {cell(s['site'])} "
+                f"{cell(s['name'])} | {cell(s['status'])}: {cell(s['detail'])} | "
+                f"{cell(s.get('explanation') or 'unexplained')} |"
+            )
+        out.append("")
+    return out
+
+
 def render_markdown(report: Report) -> str:
     """The report as GitHub-flavoured Markdown: environment, summary counts per verdict, a
     table per paper, then every refutation (counterexample, certificate, reproduce line) and
     every error (traceback)."""
     by_id = {c.id: c for c in report.claims}
-    out = ["# rankclaims report", ""]
+    out = ["# rankclaims report" + (" (partial)" if report.not_run else ""), ""]
     out += [
         "| setting | value |",
         "| --- | --- |",
@@ -176,7 +203,9 @@ def render_markdown(report: Report) -> str:
     out += [f"| **total** | {len(report.claims)} |", ""]
     if report.not_run:
         out += [
-            f"Not run (the run was interrupted): {', '.join(inline(i) for i in report.not_run)}",
+            f"**Partial report**: the run was interrupted; {len(report.not_run)} "
+            f"claim{'s' if len(report.not_run) != 1 else ''} did not run: "
+            f"{', '.join(inline(i) for i in report.not_run)}",
             "",
         ]
 
@@ -210,6 +239,9 @@ def render_markdown(report: Report) -> str:
                 out.append(f"- {text(c.label)} uses {text(used)}")
             out.append("")
 
+    mutation = report.mutation_summary()
+    if mutation:
+        out += _mutation(mutation)
     refuted = [c for c in report.claims if c.verdict == "refuted"]
     if refuted:
         out += ["## Refutations", ""]

@@ -75,10 +75,25 @@ def _selfcheck(_: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from rankclaims.reports.run import run_report
+    from rankclaims.reports.run import RunInterrupted, run_report
 
     try:
-        report = run_report(args.paper or None, profile=args.profile, seed=args.seed, out=args.out)
+        report = run_report(
+            args.paper or None,
+            profile=args.profile,
+            seed=args.seed,
+            out=args.out,
+            claim_ids=args.claim or None,
+            budget_s=args.budget,
+        )
+    except RunInterrupted as stop:
+        # run_report has listed the claims that did not run and where the partial report is
+        print(
+            f"interrupted: {len(stop.report.not_run)} claims did not run; the last complete "
+            f"report in {args.out} is intact",
+            file=sys.stderr,
+        )
+        return 130
     except KeyboardInterrupt:
         print("interrupted: no report written; the previous one is intact", file=sys.stderr)
         return 130
@@ -86,6 +101,29 @@ def _report(args: argparse.Namespace) -> int:
         print(f"rankclaims report: {exc}", file=sys.stderr)
         return 2
     return 1 if report.summary()["error"] else 0
+
+
+def _mutate(args: argparse.Namespace) -> int:
+    from rankclaims.reports.mutate import run_mutation
+
+    try:
+        report = run_mutation(
+            args.paper or None,
+            profile=args.profile,
+            seed=args.seed,
+            out=args.out,
+            claim_ids=args.claim or None,
+            jobs=args.jobs,
+        )
+    except KeyboardInterrupt:
+        print("interrupted: no report written; the previous one is intact", file=sys.stderr)
+        return 130
+    except ValueError as exc:
+        print(f"rankclaims mutate: {exc}", file=sys.stderr)
+        return 2
+    ms = report.mutation_summary()
+    unexplained = [s for s in (ms or {}).get("survivors", []) if not s.get("explanation")]
+    return 1 if report.summary()["error"] or unexplained else 0
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -138,7 +176,7 @@ def _check(args: argparse.Namespace) -> int:
             return 1
         print(f"{c.id}: the recorded example no longer refutes the claim")
         return 1
-    r = run_claim(c, profile=args.profile, seed=args.seed)
+    r = run_claim(c, profile=args.profile, seed=args.seed, budget_s=args.budget)
     print(
         f"{c.id} ({c.label}): {r.verdict}; {r.examples} examples, premise rate "
         f"{r.premise_rate}, {r.decided} decided, {r.undecided} undecided, {r.duration_s:.2f} s"
@@ -166,6 +204,30 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a budget is 0 (none) or positive seconds")
+    return value
+
+
+def _add_budget_option(p: argparse.ArgumentParser) -> None:
+    from rankclaims.claims._runner import BUDGETS
+
+    defaults = ", ".join(f"{k} {v:g} s" for k, v in BUDGETS.items())
+    p.add_argument(
+        "--budget",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="time budget of every claim: a search past it is stopped and reported as error "
+        f"(0: none; default: the claim's own, else the profile's: {defaults})",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rankclaims",
@@ -187,12 +249,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY",
         help="paper key (repeatable); default: every paper",
     )
+    p.add_argument(
+        "--claim",
+        action="append",
+        metavar="ID",
+        help="claim id (repeatable): run only these; default: every claim of the papers",
+    )
     _add_run_options(p)
+    _add_budget_option(p)
     p.add_argument(
         "--out",
         default="reports/latest",
         metavar="DIR",
-        help="output directory (default: reports/latest)",
+        help="output directory (default: reports/latest); an interrupted run writes its "
+        "partial report to DIR/partial/ and leaves DIR's report as it was",
     )
     p.set_defaults(func=_report)
     p = sub.add_parser("list", help="list the declared claims")
@@ -201,12 +271,35 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="run one claim, or replay a reported counterexample")
     p.add_argument("claim", metavar="CLAIM_ID", help="e.g. sankar2018/corollary-2")
     _add_run_options(p)
+    _add_budget_option(p)
     p.add_argument(
         "--replay",
         metavar="REPORT_JSON",
         help="re-check the counterexample recorded for the claim in this report",
     )
     p.set_defaults(func=_check)
+    p = sub.add_parser(
+        "mutate",
+        help="mutation analysis: run false variants of every claim that holds and report "
+        "how many the search kills",
+    )
+    p.add_argument("--paper", action="append", metavar="KEY", help="paper key (repeatable)")
+    p.add_argument("--claim", action="append", metavar="ID", help="claim id (repeatable)")
+    _add_run_options(p)
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes, one claim per task (default: 1)",
+    )
+    p.add_argument(
+        "--out",
+        default="reports/latest",
+        metavar="DIR",
+        help="output directory of the report with the mutation column (default: reports/latest)",
+    )
+    p.set_defaults(func=_mutate)
     return parser
 
 

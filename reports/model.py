@@ -72,6 +72,9 @@ class ClaimResult:
     decided: int = 0
     undecided: int = 0
     duration_s: float = 0.0
+    #: the time budget the claim ran under, in seconds (None: unlimited); a search that
+    #: exceeds it is stopped and is ``error``
+    budget_s: float | None = None
     #: for inequalities: worst LHS/RHS seen and where
     tightness: dict[str, Any] | None = None
     #: tolerances used, in words and numbers (dtype, conditioning)
@@ -97,6 +100,10 @@ class ClaimResult:
     figures: list[Figure] = field(default_factory=list)
     #: filled by the report: dependencies that are refuted/vacuous/error (transitively)
     unsupported_by: list[str] = field(default_factory=list)
+    #: ``rankclaims mutate`` runs: the mutants of the claim and what the search made of
+    #: them (``{profile, mutants, killed, survived, vacuous, error, kill_rate,
+    #: premises_never_unmet, outcomes}``); None in ordinary runs
+    mutation: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -129,6 +136,12 @@ class Report:
             counts[c.verdict] = counts.get(c.verdict, 0) + 1
         return counts
 
+    def mutation_summary(self) -> dict[str, Any] | None:
+        """Mutation analysis totals (``rankclaims mutate``), or None in ordinary runs."""
+        from rankclaims.claims._mutate import mutation_summary
+
+        return mutation_summary(self.claims)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "schema_version": self.schema_version,
@@ -139,6 +152,7 @@ class Report:
             "papers": self.papers,
             "summary": self.summary(),
             "not_run": self.not_run,
+            "mutation": self.mutation_summary(),
             "claims": [c.to_json() for c in self.claims],
         }
 
@@ -154,6 +168,23 @@ class Report:
             schema_version=data.get("schema_version", SCHEMA_VERSION),
             not_run=data.get("not_run", []),
         )
+
+
+#: Fields of ``report.json`` that measure time and so differ between two runs of the same
+#: profile and seed: the report's ``generated_at``, and ``duration_s`` wherever it occurs
+#: (each claim's, and the mutants' of ``rankclaims mutate``).
+TIMING_FIELDS = ("generated_at", "duration_s")
+
+
+def strip_timing(data: Any) -> Any:
+    """A copy of ``report.json`` data (or any part of it) without the timing fields
+    (:data:`TIMING_FIELDS`, at any depth): what two runs of the same profile and seed on the
+    same machine agree on exactly."""
+    if isinstance(data, dict):
+        return {k: strip_timing(v) for k, v in data.items() if k not in TIMING_FIELDS}
+    if isinstance(data, list):
+        return [strip_timing(v) for v in data]
+    return data
 
 
 def support_status(claims: list[ClaimResult]) -> None:

@@ -8,6 +8,9 @@
   (a temporary file in the same directory, flushed, fsynced and renamed over the old one):
   an interrupted or failing run leaves the previous report whole.
 - :func:`read_report` reads ``report.json`` back.
+- A partial report (an interrupted run: ``not_run`` lists what did not run) goes to the
+  subdirectory :data:`PARTIAL_DIR` of the report directory, beside the last complete report
+  (:func:`rankclaims.reports.run.publish`); :func:`remove_partial` removes a stale one.
 
 ``report.json`` is strict JSON: a NaN or infinite float anywhere is written as the string
 ``"nan"``, ``"inf"`` or ``"-inf"`` (:func:`read_report` turns them back into floats in the
@@ -30,7 +33,9 @@ from .model import Report, support_status
 
 __all__ = [
     "FILENAMES",
+    "PARTIAL_DIR",
     "read_report",
+    "remove_partial",
     "render_html",
     "render_json",
     "render_markdown",
@@ -39,6 +44,8 @@ __all__ = [
 
 #: Output kind -> file name in the report directory.
 FILENAMES = {"json": "report.json", "md": "report.md", "html": "report.html"}
+#: Subdirectory of the report directory that holds the partial report of an interrupted run.
+PARTIAL_DIR = "partial"
 
 #: Float fields of a claim entry that may hold "nan"/"inf"/"-inf" in report.json.
 _FLOAT_FIELDS = ("premise_rate", "duration_s", "min_margin")
@@ -176,3 +183,13 @@ def write_report(report: Report, out_dir: str | os.PathLike[str]) -> dict[str, P
                 _unlink(tmp)
     _fsync_dir(directory)
     return paths
+
+
+def remove_partial(out_dir: str | os.PathLike[str]) -> None:
+    """Remove the partial report in ``out_dir/partial/`` (its three files, then the
+    directory if that leaves it empty): a complete report supersedes it."""
+    directory = Path(out_dir) / PARTIAL_DIR
+    for name in FILENAMES.values():
+        _unlink(directory / name)
+    with contextlib.suppress(OSError):
+        directory.rmdir()

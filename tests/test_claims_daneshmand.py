@@ -55,29 +55,29 @@ def test_recorded_counterexamples_refute_with_a_certificate(c):
 def test_one_sided_mean_tests_decide_refute_and_abstain():
     rng = np.random.default_rng(0)
     good = 1.0 + 0.01 * rng.standard_normal(100)
-    D.mean_at_least(Check(), good, 0.9, "x")
+    Check().mean_at_least(good, 0.9, "x")
     with pytest.raises(Violation) as err:
-        D.mean_at_least(Check(), good, 1.1, "x")
+        Check().mean_at_least(good, 1.1, "x")
     assert err.value.statistical
     with pytest.raises(Undecided):  # 'sufficiently small γ': no refutation at one γ
-        D.mean_at_least(Check(), good, 1.1, "x", refute=False)
+        Check().mean_at_least(good, 1.1, "x", refute=False)
     with pytest.raises(Undecided):  # straddles
-        D.mean_at_least(Check(), good, 1.0, "x")
-    D.mean_at_most(Check(), good, 1.1, "x")
+        Check().mean_at_least(good, 1.0, "x")
+    Check().mean_at_most(good, 1.1, "x")
     with pytest.raises(Violation):
-        D.mean_at_most(Check(), good, 0.9, "x")
+        Check().mean_at_most(good, 0.9, "x")
     with pytest.raises(Undecided):  # E = bound exactly: not < bound
-        D.mean_at_most(Check(), np.ones(10), 1.0, "x", strict=True)
+        Check().mean_at_most(np.ones(10), 1.0, "x", strict=True)
     c = Check()
-    D.mean_at_least(c, good, 0.9, "x")
+    c.mean_at_least(good, 0.9, "x")
     assert c.record.confidence["lower"] < 1.0 < c.record.confidence["upper"]
 
 
 def test_mean_close_within_uses_its_slack():
     x = 1e-14 + 1e-16 * np.random.default_rng(1).standard_normal(1000)
     with pytest.raises(Violation):
-        D.mean_close_within(Check(), x, 0.0, "x", slack=0.0)
-    D.mean_close_within(Check(), x, 0.0, "x", slack=1e-13)
+        Check().mean_close(x, 0.0, "x", slack=0.0)
+    Check().mean_close(x, 0.0, "x", slack=1e-13)
 
 
 def test_stack_ranks_decides_and_abstains():
@@ -282,10 +282,10 @@ def test_proposition8_as_printed_fails_only_off_d_equal_one():
 
 def test_example9_bound_is_checked():
     frob, eig = D.example9_samples(3, 0.05, "uniform", seed=0)
-    D.mean_at_most(Check(), frob, 0.0, "f")
+    Check().mean_at_most(frob, 0.0, "f")
     # a bound 1000 times stronger than the paper's is false, and the test says so
     with pytest.raises(Violation):  # E‖M₊‖² − ‖M‖² < −1000γ⁴d² is false
-        D.mean_at_most(Check(), frob + 999 * 0.05**4 * 9, 0.0, "f")
+        Check().mean_at_most(frob + 999 * 0.05**4 * 9, 0.0, "f")
     assert eig.mean() < 0
 
 
@@ -397,14 +397,14 @@ def test_figure2_bn_floor_is_checked():
     res = D.figure2_ranks(0, "linear", law="asymmetric-uniform", runs=8, depths=(1, 32))
     assert res["BN"][-1].max() <= 2
     with pytest.raises(Violation):
-        D.mean_at_least(Check(), res["BN"][-1], math.sqrt(32), "BN rank")
+        Check().mean_at_least(res["BN"][-1], math.sqrt(32), "BN rank")
 
 
 def test_figure5_check_fails_for_equal_initialisations():
     ranks = D.figure5_ranks(Check(), 0, "relu", ("pytorch-uniform", "pytorch-uniform"), runs=8)
     diff = ranks["pytorch-uniform"][-1] - ranks["pytorch-uniform"][-1]
     with pytest.raises((Violation, Undecided)):
-        D.mean_at_least(Check(), diff, math.sqrt(32), "difference")
+        Check().mean_at_least(diff, math.sqrt(32), "difference")
 
 
 def test_figure3a_check_refutes_a_flat_width_profile(monkeypatch):
