@@ -282,6 +282,9 @@ def lemma_1(c, x):
 
 @claim(P, "Lemma 2", statement="s", kind="identity", given=X, examples=N)
 def lemma_2(c, x):
+    # a shell that starts jobs in the background ignores SIGINT in them (and Python then
+    # installs no KeyboardInterrupt handler): restore Ctrl-C's usual meaning first
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, delivered while the claim runs
     time.sleep(30)
 
@@ -336,6 +339,8 @@ def lemma_2(c, x):
 
 @claim(P, "Lemma 3", statement="s", kind="identity", given=X, examples=N)
 def lemma_3(c, x):
+    if signal.SIG == signal.SIGINT:  # ignored in background jobs: restore Ctrl-C
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     os.kill(os.getpid(), signal.SIG)
 
 @claim(P, "Lemma 4", statement="s", kind="identity", given=X, examples=N)
@@ -360,6 +365,7 @@ def faults(pytester: pytest.Pytester, monkeypatch):
         claims = pytester.path / "claims"
         claims.mkdir(exist_ok=True)
         text = textwrap.dedent(FAULTS).replace("signal.SIG)", f"signal.{sig})")
+        text = text.replace("signal.SIG ==", f"signal.{sig} ==")
         (claims / "faults.py").write_text(text, encoding="utf-8")
         return pytester
 

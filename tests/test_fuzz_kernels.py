@@ -988,10 +988,7 @@ def test_khatri_rao_rank(xp, data):
         else np.zeros((*batch, min(big_m, n)))
     )
     top = s_ref[..., :1] if s_ref.shape[-1] else np.zeros((*batch, 1))
-    if atol is not None:
-        atol_v = float(np.float32(min(atol, FMAX["float32"]))) if prec == "float32" else atol
-    else:
-        atol_v = 0.0
+    atol_v = 0.0 if atol is None else atol  # (a Python float here, never cast to float32)
     rtol_v = (0.0 if atol_v > 0 else max(big_m, n) * EPS[prec]) if rtol is None else rtol
     with np.errstate(over="ignore"):
         thr = np.maximum(np.ldexp(atol_v, -e)[..., None], rtol_v * top)
