@@ -158,22 +158,14 @@ class Check:
         drop it, since dropping it cannot make the claim false.
         """
         ok = bool(condition)
-        if nonvacuity:
-            if not ok:
-                raise PremiseUnmet(what)
-            return
-        if site_operator("premise", what, unmet=not ok) == "drop":
+        # a guard is a site of its own kind: the census sees it, no operator mutates it
+        if site_operator("guard" if nonvacuity else "premise", what, unmet=not ok) == "drop":
             return
         if not ok:
             raise PremiseUnmet(what)
 
     # -- ranks ---------------------------------------------------------------------------
     def rank(self, a: Any, name: str, *, rtol: float | None = None, notion: str = "exact") -> int:
-        op = site_operator("rank", name)
-        r = self._rank(a, name, rtol=rtol, notion=notion)
-        return r + 1 if op == "rank+1" else (max(r - 1, 0) if op == "rank-1" else r)
-
-    def _rank(self, a: Any, name: str, *, rtol: float | None, notion: str) -> int:
         """Rank of the matrix ``a``, decided with a margin (or exactly in exact mode).
 
         Float mode: :func:`rankclaims.kernels.matrix_rank` with relative threshold ``rtol``
@@ -187,6 +179,13 @@ class Check:
         the thresholded count (an experiment's numerical rank): a failure decided with a
         margin of at least ``CERTIFY_MARGIN`` is then certified.
         """
+        op = site_operator("rank", name)
+        r = self._rank(a, name, rtol=rtol, notion=notion)
+        # the mutants of mutation analysis: a rank off by one (−1 of rank 0 is −1, not 0,
+        # so that the mutant differs from the claim)
+        return r + 1 if op == "rank+1" else (r - 1 if op == "rank-1" else r)
+
+    def _rank(self, a: Any, name: str, *, rtol: float | None, notion: str) -> int:
         if notion not in ("exact", "numerical"):
             raise ValueError(f"notion={notion!r} must be 'exact' or 'numerical'")
         if self.exact:
@@ -251,17 +250,6 @@ class Check:
     def khatri_rao_rank(
         self, b: Any, c: Any, name: str, *, rtol: float | None = None, notion: str = "exact"
     ) -> Any:
-        op = site_operator("khatri_rao_rank", name)
-        r = self._khatri_rao_rank(b, c, name, rtol=rtol, notion=notion)
-        if op == "rank+1":
-            return r + 1
-        if op == "rank-1":
-            return np.maximum(r - 1, 0) if isinstance(r, np.ndarray) else max(r - 1, 0)
-        return r
-
-    def _khatri_rao_rank(
-        self, b: Any, c: Any, name: str, *, rtol: float | None, notion: str
-    ) -> Any:
         """Rank of the Khatri-Rao product ``B ∘ C`` (column-wise Kronecker, ``b``'s row index
         slowest), decided without forming it (or exactly in exact mode).
 
@@ -274,6 +262,17 @@ class Check:
         :meth:`rank`. A batch (leading dimensions, broadcast) returns an integer array; its
         margin is the smallest, and one undecided member makes the example undecided.
         """
+        op = site_operator("khatri_rao_rank", name)
+        r = self._khatri_rao_rank(b, c, name, rtol=rtol, notion=notion)
+        if op == "rank+1":
+            return r + 1
+        if op == "rank-1":
+            return r - 1
+        return r
+
+    def _khatri_rao_rank(
+        self, b: Any, c: Any, name: str, *, rtol: float | None, notion: str
+    ) -> Any:
         if notion not in ("exact", "numerical"):
             raise ValueError(f"notion={notion!r} must be 'exact' or 'numerical'")
         if self.exact:

@@ -62,7 +62,7 @@ class MutantOutcome:
 
 
 def _sites(census: Census) -> list[Site]:
-    return sorted(census.sites.values(), key=lambda s: (s.file, s.line, s.method))
+    return sorted(census.sites.values(), key=lambda s: (s.file, s.line, s.offset, s.method))
 
 
 def _explanation(c: Claim, operator: str, site: Site, *, equivalent: bool = False) -> str:
@@ -105,7 +105,7 @@ def mutate_claim(
     census = Census()
     token = active().set(census)
     try:
-        result = run_claim(c, profile=profile, seed=seed, **_budget(budget_s))
+        result = run_claim(c, profile=profile, seed=seed, budget_s=budget_s)
     finally:
         active().reset(token)
     if result.verdict != "holds":
@@ -139,9 +139,7 @@ def mutate_claim(
                 m = Mutation(site.method, site.file, site.line, site.offset, applied)
                 token = active().set(m)
                 try:
-                    r = run_claim(
-                        bare, profile=profile, seed=seed, shrink=False, **_budget(budget_s)
-                    )
+                    r = run_claim(bare, profile=profile, seed=seed, shrink=False, budget_s=budget_s)
                 finally:
                     active().reset(token)
                 status, detail = _classify(r, m)
@@ -174,10 +172,6 @@ def mutate_claim(
     return result, outcomes
 
 
-def _budget(budget_s: float | None) -> dict[str, Any]:
-    return {} if budget_s is None else {"budget_s": budget_s}
-
-
 def _claim_summary(
     profile: str, outcomes: list[MutantOutcome], never_unmet: int, feeding: int
 ) -> dict:
@@ -187,6 +181,7 @@ def _claim_summary(
         "profile": profile,
         "mutants": len(outcomes),
         **counts,
+        "scored": scored,
         "kill_rate": counts["killed"] / scored if scored else None,
         "premises_never_unmet": never_unmet,
         "ranks_feeding_premises": feeding,

@@ -106,7 +106,7 @@ class Census:
             site = self.sites[key] = Site(method, *where, str(name))
         site.hits += 1
         site.unmet += int(unmet)
-        if method == "premise":
+        if method in ("premise", "guard"):
             for earlier in self.pending:
                 earlier.feeds_premise = True
             self.pending.clear()

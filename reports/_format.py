@@ -282,8 +282,7 @@ def mutation_text(c: ClaimResult) -> str:
     m = c.mutation
     if not m or not m.get("mutants"):
         return "—"
-    scored = m["mutants"] - m.get("vacuous", 0) - m.get("equivalent", 0)
-    return f"{m.get('killed', 0)}/{scored}"
+    return f"{m.get('killed', 0)}/{m['scored']}"
 
 
 # -- arrays ---------------------------------------------------------------------------------------

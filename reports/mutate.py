@@ -36,8 +36,7 @@ def _mutate_one(cid: str, profile: str, seed: int) -> dict[str, Any]:
 def _line(r: ClaimResult) -> str:
     m = r.mutation or {}
     if m.get("mutants"):
-        scored = m["mutants"] - m.get("vacuous", 0) - m.get("equivalent", 0)
-        mut = f"{m.get('killed', 0)}/{scored} mutants killed"
+        mut = f"{m.get('killed', 0)}/{m['scored']} mutants killed"
         if m.get("survived") or m.get("error"):
             mut += f" ({m.get('survived', 0)} survived, {m.get('error', 0)} crashed)"
     else:
