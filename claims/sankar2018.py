@@ -1359,7 +1359,7 @@ def section_7(c: Check, seed: int, init: str) -> None:
     tolerance="numerical rank threshold √eps·σ₁ (float64), decided with margin > 1",
     equivalent_mutants={
         "rank±1 rank(ℜ) after GD": "GD stays at rank 0 and the conclusion is rank < 25: a "
-        "rank off by one (1, or 0 clamped) cannot break a bound with slack 25. The PGD "
+        "rank off by one (1 or −1) cannot break a bound with slack 25. The PGD "
         "rank's mutants, at the other conclusion, are killed.",
     },
 )
