@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from rankclaims.claims._batched import BatchCheck
 from rankclaims.claims._core import (
     CERTIFY_MARGIN,
     Check,
@@ -29,6 +30,7 @@ from rankclaims.claims._runner import PROFILES, decode_inputs, encode_inputs, ru
 __all__ = [
     "CERTIFY_MARGIN",
     "PROFILES",
+    "BatchCheck",
     "Check",
     "Claim",
     "PremiseUnmet",

@@ -676,6 +676,12 @@ class Claim:
     def name(self) -> str:
         return self.id.split("/", 1)[1]
 
+    @property
+    def batched(self) -> bool:
+        """Each example is a batch of instances (``given`` is a
+        :func:`rankclaims.generators.batched` strategy)."""
+        return bool(getattr(self.given, "rankclaims_batched", False))
+
 
 def _ids(paper: str, labels: Iterable[str]) -> tuple[str, ...]:
     out = []

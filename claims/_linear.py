@@ -4,14 +4,22 @@ The network is ``x ↦ W_H ⋯ W_1 x`` with ``W_i ∈ ℝ^{d_i × d_{i-1}}``, th
 ``L(W) = ½‖W_H ⋯ W_1 X − Y‖_F²``. Every function here is polynomial and works on float
 arrays and on NumPy object arrays of ``fractions.Fraction`` alike, so a claim built on them
 can be re-run on exact rationals to certify a refutation. The closed-form gradient is tested
-against PyTorch's autograd in ``tests/test_claims_sankar.py``.
+against PyTorch's autograd in ``tests/test_claims_sankar.py``. Arrays may carry leading batch
+axes (a batched claim's instances).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 __all__ = ["gradients", "loss", "pgd_step", "prefix", "product", "suffix"]
+
+
+def _t(a: Any) -> Any:
+    """The transpose of a matrix, or of each matrix of a batch (leading axes kept)."""
+    return np.swapaxes(a, -1, -2)
 
 
 def product(ws: list[Any]) -> Any:
@@ -42,15 +50,15 @@ def loss(ws: list[Any], x: Any, y: Any) -> Any:
 
 def gradients(ws: list[Any], x: Any, y: Any) -> list[Any]:
     """∂L/∂W_i = (W_H⋯W_{i+1})ᵀ (ℜX − Y) Xᵀ (W_{i-1}⋯W_1)ᵀ for every i (Eq. 15)."""
-    core = (product(ws) @ x - y) @ x.T
+    core = (product(ws) @ x - y) @ _t(x)
     out = []
     for i in range(len(ws)):
         g = core
         above, below = suffix(ws, i), prefix(ws, i)
         if above is not None:
-            g = above.T @ g
+            g = _t(above) @ g
         if below is not None:
-            g = g @ below.T
+            g = g @ _t(below)
         out.append(g)
     return out
 

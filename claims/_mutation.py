@@ -58,7 +58,9 @@ OPERATORS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 _FRAMEWORK = os.path.dirname(os.path.abspath(__file__))
-_FRAMEWORK_FILES = {os.path.join(_FRAMEWORK, f) for f in ("_core.py", "_mutation.py")}
+_FRAMEWORK_FILES = {
+    os.path.join(_FRAMEWORK, f) for f in ("_core.py", "_batched.py", "_mutation.py")
+}
 
 
 @dataclass

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from rankclaims.claims._batched import BatchCheck
 from rankclaims.claims._core import (
     CERTIFY_MARGIN,
     Check,
@@ -30,6 +31,7 @@ from rankclaims.claims._core import (
     to_exact,
 )
 from rankclaims.claims._mutation import note_violation
+from rankclaims.generators._batch import DEVICES, Batch, batch_device, batch_profile
 from rankclaims.reports.model import ClaimResult
 
 __all__ = [
@@ -163,6 +165,9 @@ class _Certified(AssertionError):
 @dataclass
 class _Stats:
     examples: int = 0
+    #: instances checked (one per unbatched example); the counts below are of instances
+    instances: int = 0
+    batch_size: int = 1
     premise_met: int = 0
     decided: int = 0
     undecided: int = 0
@@ -179,6 +184,13 @@ class _Stats:
     facts: dict[str, Any] = field(default_factory=dict)
     #: Check.tally name -> category -> how many examples fell in it
     tallies: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: a certified failure this small (``_size``) ends the shrinking: the size of the
+    #: smallest recorded counterexample (None: shrink as far as Hypothesis goes)
+    shrink_goal: int | None = None
+    #: the smallest certified failure of the search so far, and the example it came at
+    #: (used only with a shrink goal)
+    best: Any = None
+    failed_at: int = 0
     #: the claim's time budget (seconds) and when it runs out (``time.perf_counter``)
     budget_s: float | None = None
     deadline: float | None = None
@@ -240,7 +252,8 @@ def _certify(c: Claim, inputs: dict[str, Any], v: Violation) -> str | None:
     return None
 
 
-def _run_example(c: Claim, inputs: dict[str, Any], stats: _Stats, target: bool) -> None:
+def _run_example(c: Claim, inputs: Any, stats: _Stats, target: bool) -> None:
+    """One Hypothesis example: a dict of inputs (one instance) or a :class:`Batch`."""
     if stats.deadline is not None and time.perf_counter() > stats.deadline:
         # the cooperative stop, between examples: the statistics are those of whole examples
         raise _BudgetExceeded(
@@ -248,6 +261,56 @@ def _run_example(c: Claim, inputs: dict[str, Any], stats: _Stats, target: bool) 
             "(the search was stopped)"
         )
     stats.examples += 1
+    if isinstance(inputs, Batch):
+        _run_batch(c, inputs, stats, target)
+    else:
+        _run_instance(c, inputs, stats, target)
+
+
+#: a batch re-checks at most this many of its failed instances alone; the rest count as
+#: undecided (a certified one ends the search; an uncertified one rarely has company)
+MAX_RECHECKS = 4
+
+
+def _run_batch(c: Claim, batch: Batch, stats: _Stats, target: bool) -> None:
+    """Every instance of the batch at once (:class:`BatchCheck`); a failed instance is
+    taken out and run alone (:func:`_run_instance`): certified there, it ends the search
+    with that instance as the counterexample, and Hypothesis shrinks the batch."""
+    rec = _ExampleRecord()
+    bc = BatchCheck(batch.size, record=rec)
+    c.check(bc, **batch.inputs())
+    stats.batch_size = max(stats.batch_size, batch.size)
+    for why in bc.unmet.values():
+        stats.instances += 1
+        stats.unmet_reasons[why] = stats.unmet_reasons.get(why, 0) + 1
+    for why in bc.undecided.values():
+        stats.instances += 1
+        stats.premise_met += 1
+        stats.undecided += 1
+        stats.undecided_reasons[why] = stats.undecided_reasons.get(why, 0) + 1
+    decided = int(bc.alive.sum())
+    stats.instances += decided
+    stats.premise_met += decided
+    stats.decided += decided
+    stats.merge(rec)
+    for n, i in enumerate(sorted(bc.failed)):
+        if n < MAX_RECHECKS:
+            _run_instance(c, batch.instance(i), stats, target=False)
+            continue
+        stats.instances += 1
+        stats.premise_met += 1
+        stats.undecided += 1
+        stats.uncertified += 1
+        key = f"failed in a batch, not re-checked alone: {bc.failed[i]}"
+        stats.undecided_reasons[key] = stats.undecided_reasons.get(key, 0) + 1
+    if target and decided:
+        _target(rec)
+
+
+def _run_instance(c: Claim, inputs: dict[str, Any], stats: _Stats, target: bool) -> None:
+    """One instance through the check (:class:`Check`): its outcome counted in ``stats``; a
+    certified failure raises :class:`_Certified`."""
+    stats.instances += 1
     rec = _ExampleRecord()
     try:
         c.check(Check(exact=False, record=rec), **inputs)
@@ -277,7 +340,13 @@ def _run_example(c: Claim, inputs: dict[str, Any], stats: _Stats, target: bool) 
     stats.premise_met += 1
     stats.decided += 1
     stats.merge(rec)
-    if target and (rec.ratios or rec.tight):
+    if target:
+        _target(rec)
+
+
+def _target(rec: _ExampleRecord) -> None:
+    """Push the search toward the example's worst ratios and tightness statistics."""
+    if rec.ratios or rec.tight:
         from hypothesis import target as hyp_target
 
         for name, (ratio, _, _) in rec.ratios.items():
@@ -301,7 +370,7 @@ def verdict_from(
     ``min_decided`` examples, or fewer than half of those meeting the premise, were decided;
     else ``holds``.
     """
-    rate = stats.premise_met / stats.examples if stats.examples else None
+    rate = stats.premise_met / stats.instances if stats.instances else None
     if refuted:
         return "refuted", rate
     if rate is None or stats.premise_met == 0 or rate < min_premise_rate:
@@ -331,13 +400,44 @@ def _search(
     @hyp_seed(seed)
     @given(c.given)
     def search(inputs: dict[str, Any]) -> None:
-        _run_example(c, inputs, stats, target=True)
+        best = stats.best
+        if best is not None and stats.examples - stats.failed_at >= SHRINK_AFTER_RECORDED:
+            raise _ShrinkDone(best)
+        try:
+            _run_example(c, inputs, stats, target=True)
+        except _Certified as hit:
+            if stats.shrink_goal is None:
+                raise
+            if best is None:
+                stats.failed_at = stats.examples
+            if best is None or _size(hit.inputs) < _size(best.inputs):
+                stats.best = hit
+            if _size(hit.inputs) <= stats.shrink_goal:
+                raise _ShrinkDone(hit) from None
+            raise
 
     try:
         search()
     except _Certified as found:
         return found
+    except _ShrinkDone as done:
+        return done.found
     return None
+
+
+#: with a recorded counterexample, the search's own failure is shrunk for at most this many
+#: more examples (or until it is no larger than the recorded one): the report shows the
+#: smaller of the two, and the recorded one is seldom beaten
+SHRINK_AFTER_RECORDED = 50
+
+
+class _ShrinkDone(BaseException):
+    """Shrinking reached a counterexample no larger than the smallest recorded one: the
+    search ends there (a BaseException, so Hypothesis lets it through at once)."""
+
+    def __init__(self, found: _Certified) -> None:
+        super().__init__("shrunk to the size of the recorded counterexample")
+        self.found = found
 
 
 # -- time budget and a search independent of what else is imported -----------------------------
@@ -471,19 +571,39 @@ def run_claim(
         evidence=c.evidence,
         tolerance=c.tolerance,
     )
-    if "cuda" in c.requires:
+    if device not in DEVICES:
+        result.error = f"device={device!r} must be one of {DEVICES}"
+        result.notes.append(result.error)
+        _timed(result, t0)
+        return result
+    if "cuda" in c.requires or device == "cuda":
         import torch
 
         if not torch.cuda.is_available():
-            result.verdict = "skipped"
-            result.notes.append("needs a CUDA device; none is available")
-            result.duration_s = time.perf_counter() - t0
+            result.verdict = "error" if device == "cuda" else "skipped"
+            why = "needs a CUDA device; none is available"
+            if device == "cuda":
+                why = "--device cuda was asked for, but torch sees no CUDA device"
+                result.error = why
+            result.notes.append(why)
+            _timed(result, t0)
             return result
+    # a batched claim declared for the GPU draws and decides on the device; any other runs
+    # on the CPU
+    result.device = device if c.batched and getattr(c.given, "rankclaims_gpu", False) else "cpu"
+    if result.device != device:
+        result.notes.append(
+            f"runs on the CPU: --device {device} applies to batched claims whose check takes "
+            "PyTorch tensors (declared gpu=True), and this one "
+            + ("is not batched" if not c.batched else "uses NumPy on its values")
+        )
     stats = _Stats()
     budget = budget_for(c, profile) if budget_s is None else _budget_value(budget_s)
     result.budget_s = stats.budget_s = budget
     stats.deadline = None if budget is None else t0 + budget
     found: _Certified | None = None
+    device_token = batch_device.set(result.device)
+    profile_token = batch_profile.set(profile)
     try:
         with _without_local_constants(), _budget_alarm(stats):
             for i, cex in enumerate(c.counterexamples):
@@ -491,16 +611,22 @@ def run_claim(
                     _run_example(c, dict(cex), stats, target=False)
                 except _Certified as hit:
                     found = found or hit
+                    size = _size(hit.inputs)
+                    goal = stats.shrink_goal
+                    stats.shrink_goal = size if goal is None else min(goal, size)
                 else:
                     stats.notes.append(
                         f"REGRESSION: recorded counterexample #{i + 1} no longer refutes the claim"
                     )
             searched = _search(c, examples_for(c, profile), seed, stats, shrink=shrink)
+            if searched is not None and shrink and c.batched:
+                searched = _simplify(c, searched, stats)
         if searched is not None:
             if found is not None and _size(found.inputs) <= _size(searched.inputs):
                 stats.notes.append(
                     "the search found a counterexample of its own (shrunk to size "
-                    f"{_size(searched.inputs)}); the one shown is the recorded one, smaller"
+                    f"{_size(searched.inputs)}, for at most {SHRINK_AFTER_RECORDED} examples "
+                    "after it was found); the one shown is the recorded one, smaller"
                 )
             else:
                 if found is not None:
@@ -519,14 +645,17 @@ def run_claim(
         result.verdict = "error"
         _fill(result, stats)
         result.notes.insert(0, str(stop))
-        result.duration_s = time.perf_counter() - t0
+        _timed(result, t0)
         return result
     except Exception:
         result.error = traceback.format_exc()
         result.verdict = "error"
         _fill(result, stats)
-        result.duration_s = time.perf_counter() - t0
+        _timed(result, t0)
         return result
+    finally:
+        batch_device.reset(device_token)
+        batch_profile.reset(profile_token)
     result.verdict, result.premise_rate = verdict_from(
         stats, min_premise_rate=c.min_premise_rate, refuted=found is not None
     )
@@ -538,8 +667,70 @@ def run_claim(
         result.certificate = found.certificate
         result.notes.insert(0, found.violation.message)
         result.reproduce = f"rankclaims check {shlex.quote(c.id)} --replay REPORT_DIR/report.json"
-    result.duration_s = time.perf_counter() - t0
+    _timed(result, t0)
     return result
+
+
+def _timed(result: ClaimResult, t0: float) -> None:
+    """The claim's duration, and the instances it checked per second of it."""
+    result.duration_s = time.perf_counter() - t0
+    if result.instances and result.duration_s > 0:
+        result.instances_per_s = result.instances / result.duration_s
+
+
+#: how long the entrywise simplification of a batched claim's counterexample may take
+SIMPLIFY_S = 20.0
+
+
+def _simpler(x: Any) -> list[Any]:
+    """Simpler values to try for one entry: 0, then, for an integer (or an integral float),
+    the integer halfway to 0; for any other float, the nearest integer."""
+    v = float(x)
+    if v == 0 or not math.isfinite(v):
+        return []
+    integral = isinstance(x, (np.integer, int)) or v.is_integer()
+    if not integral:
+        return [0.0, float(round(v))]
+    half = int(v / 2)  # toward zero
+    out: list[Any] = [0] + ([half] if half != 0 else [])
+    return out if isinstance(x, (np.integer, int)) else [float(h) for h in out]
+
+
+def _simplify(c: Claim, found: _Certified, stats: _Stats) -> _Certified:
+    """Simplify a counterexample taken out of a batch, entry by entry.
+
+    Hypothesis shrinks a batch's structure (dimensions, ranks, which instance) but not the
+    values of its instance, which come from a seed. So each entry of each array is tried
+    at 0, then at simpler values (:func:`_simpler`), and kept when the instance still fails
+    *certified* (premises met, the same certification as any failure), until a pass changes
+    nothing or :data:`SIMPLIFY_S` (and the claim's budget) runs out.
+    """
+    best = found
+    stop = time.perf_counter() + SIMPLIFY_S
+    if stats.deadline is not None:
+        stop = min(stop, stats.deadline)
+    changed = True
+    while changed and time.perf_counter() < stop:
+        changed = False
+        for key in list(best.inputs):
+            val = best.inputs[key]
+            if not isinstance(val, np.ndarray) or val.dtype.kind not in "iuf":
+                continue
+            for idx in np.ndindex(val.shape):
+                for cand in _simpler(val[idx]):
+                    if time.perf_counter() >= stop:
+                        return best
+                    arr = val.copy()
+                    arr[idx] = cand
+                    trial = {**best.inputs, key: arr}
+                    try:
+                        _run_instance(c, trial, _Stats(), target=False)
+                    except _Certified as hit:
+                        best, val, changed = hit, arr, True
+                        break
+                    except Exception:  # a simpler value the check cannot take: keep the old
+                        continue
+    return best
 
 
 def _size(inputs: dict[str, Any]) -> int:
@@ -559,8 +750,10 @@ def _size(inputs: dict[str, Any]) -> int:
 
 def _fill(result: ClaimResult, stats: _Stats) -> None:
     result.examples = stats.examples
+    result.instances = stats.instances
+    result.batch_size = stats.batch_size
     result.premise_met = stats.premise_met
-    result.premise_rate = stats.premise_met / stats.examples if stats.examples else None
+    result.premise_rate = stats.premise_met / stats.instances if stats.instances else None
     result.decided = stats.decided
     result.undecided = stats.undecided
     result.min_margin = stats.min_margin

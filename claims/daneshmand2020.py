@@ -45,7 +45,16 @@ import numpy as np
 from hypothesis import strategies as st
 
 from rankclaims import generators as gen
-from rankclaims.claims._core import Check, Undecided, Violation, claim, register_paper, t_bounds
+from rankclaims.claims._batched import BatchCheck
+from rankclaims.claims._core import (
+    Check,
+    Undecided,
+    Violation,
+    claim,
+    rank_rtol,
+    register_paper,
+    t_bounds,
+)
 from rankclaims.kernels import (
     effective_rank,
     exact_rank,
@@ -201,6 +210,132 @@ def _g(gamma: float) -> str:
 
 
 # ---------------------------------------------------------------------------------------
+# batches: one instance or a stack of them (leading axis), the same code
+# ---------------------------------------------------------------------------------------
+
+
+def _chain_states(
+    x: Any, gamma: float, law: str, depth: int, seed: Any, activation: str = "linear"
+) -> np.ndarray:
+    """H_1..H_depth of the chain (Eq. 1-2) from X, shape ``(..., depth, d, N)``: one chain
+    per seed (``seed`` an int, or one per instance with ``x`` stacked alike). Each chain's
+    weights are ``law.sample(default_rng(seed), (depth, d, d))``, whatever the batch."""
+    wl = gen.weight_law(law)
+    h = np.asarray(x, dtype=np.float64)
+    d = h.shape[-2]
+    seeds = np.asarray(seed).reshape(-1)
+    w = np.stack([wl.sample(np.random.default_rng(int(s)), (depth, d, d)) for s in seeds])
+    w = w.reshape(*np.shape(seed), depth, d, d)
+    states = []
+    for layer in range(depth):
+        wl_ = w[..., layer, :, :]
+        z = wl_ @ h if gamma == math.inf else h + gamma * (wl_ @ h)
+        ms = np.mean(z * z, axis=-1, keepdims=True)
+        if not np.all(ms > 0):
+            raise FloatingPointError("batch_norm: a row of H is zero (BN divides by its norm)")
+        h = z / np.sqrt(ms)
+        if activation == "relu":
+            h = np.maximum(h, 0.0)
+        states.append(h)
+    return np.stack(states, axis=-3)
+
+
+def _layer_ranks(c: Check, stack: np.ndarray, name: str) -> np.ndarray:
+    """:func:`stack_ranks` of ``(..., layers, d, N)``: on a batch, an instance with a rank
+    in the grey zone is undecided (the others go on); alone, as :func:`stack_ranks`."""
+    if not isinstance(c, BatchCheck):
+        return stack_ranks(c, stack, name)
+    stack = c._clean(stack)
+    dec = matrix_rank(stack, rtol=rank_rtol(stack.dtype), return_decision=True)
+    decided = np.asarray(dec.decided, dtype=bool).reshape(c.size, -1).all(axis=-1)
+    margin = np.asarray(dec.margin, dtype=float).reshape(c.size, -1).min(axis=-1)
+    if c.alive.any():
+        c._margin(name, float(margin[c.alive].min()))
+    c._drop(~decided, c.undecided, f"a rank of {name} in the grey zone (margin <= 1)")
+    ranks = np.asarray(dec.rank).reshape(stack.shape[:-2])
+    if np.any(ranks[c.alive] < min(stack.shape[-2:])):
+        c.record.exact_rank_estimated = True
+    return ranks
+
+
+def _haar_batch(rng: gen.Sampler, n: int, k: int) -> np.ndarray:
+    """``(size, n, k)`` Haar orthonormal columns (as ``haar_orthonormal``, per instance)."""
+    q, r = np.linalg.qr(rng.normal(n, k))
+    signs = np.sign(np.diagonal(r, axis1=-2, axis2=-1))
+    signs[signs == 0] = 1.0
+    return q * signs[:, None, :]
+
+
+def _bn_state_batch(rng: gen.Sampler, d: int, n: int, kind: str, k: int, eps: float):
+    """:func:`rankclaims.generators.bn_states` of structure ``kind`` (``k``: the rank or the
+    number of distinct rows; ``eps``: the collinearity), values per instance."""
+    if kind == "gaussian":
+        y = rng.normal(d, n)
+    elif kind == "low-rank":
+        y = rng.normal(d, k) @ rng.normal(k, n)
+    elif kind == "nearly-collinear":
+        y = rng.normal(d, 1) @ rng.normal(1, n) + eps * rng.normal(d, n)
+    elif kind == "repeated-rows":
+        base = rng.normal(k, n)
+        pick = rng.integers(0, k - 1, d)
+        sign = 2.0 * rng.integers(0, 1, d, 1) - 1.0
+        y = np.take_along_axis(base, pick[:, :, None], axis=1) * sign
+    else:
+        y = 2.0 * rng.integers(0, 1, d, n) - 1.0
+    zero = ~np.any(y != 0, axis=-1)
+    y[..., 0] = np.where(zero, 1.0, y[..., 0])
+    return y / np.sqrt(np.mean(y * y, axis=-1, keepdims=True))
+
+
+#: the structures of :func:`rankclaims.generators.bn_states`, in its order
+_STATE_KINDS = ("gaussian", "low-rank", "nearly-collinear", "repeated-rows", "signs")
+
+
+@st.composite
+def _bn_state_structure(draw: st.DrawFn, d: int, n: int) -> dict:
+    kind = draw(st.sampled_from(_STATE_KINDS))
+    k = draw(st.integers(1, min(d, n) if kind == "low-rank" else d))
+    eps = 10.0 ** draw(st.integers(-8, -1)) if kind == "nearly-collinear" else 0.0
+    return {"state_kind": kind, "state_k": k, "state_eps": eps}
+
+
+def _correlation_batch(rng: gen.Sampler, d: int, kind: str, block: int) -> np.ndarray:
+    """:func:`rankclaims.generators.correlation_matrices` with equal row norms, per
+    instance: ``kind`` (and the block size) drawn by Hypothesis, ρ, the block permutation
+    and the circulant's eigenvalues by the sampler."""
+    size = rng.size
+    if kind == "compound":
+        if d == 1:
+            return np.ones((size, 1, 1))
+        lo = -1.0 / (d - 1)
+        rho = lo + (1.0 - lo) * rng.integers(0, 64) / 64
+        rho = np.array([float(Fraction(x).limit_denominator(1 << 20)) for x in rho])
+        rho = np.maximum(rho, lo)[:, None, None]
+        return (1.0 - rho) * np.eye(d) + rho * np.ones((d, d))
+    if kind == "blocks":
+        base = np.kron(np.eye(d // block), np.ones((block, block)))
+        perm = rng.permutations(d)
+        return base[perm[:, :, None], perm[:, None, :]]
+    lam = -np.log1p(-rng.uniform(0.0, 1.0, d)) * (rng.uniform(0.0, 1.0, d) < 0.7)
+    back = (-np.arange(d)) % d
+    lam = (lam + lam[:, back]) / 2
+    lam[lam.sum(axis=-1) == 0, 0] = 1.0
+    lam *= d / lam.sum(axis=-1, keepdims=True)
+    cc = np.real(np.fft.ifft(lam, axis=-1))
+    cc = (cc + cc[:, back]) / 2
+    cc[:, 0] = 1.0
+    idx = (np.arange(d)[None, :] - np.arange(d)[:, None]) % d
+    return cc[:, idx]
+
+
+@st.composite
+def _correlation_structure(draw: st.DrawFn, d: int, kinds: tuple[str, ...]) -> dict:
+    kind = draw(st.sampled_from(kinds))
+    block = draw(st.sampled_from([k for k in range(1, d + 1) if d % k == 0]))
+    return {"kind": kind, "block": block if kind == "blocks" else 1}
+
+
+# ---------------------------------------------------------------------------------------
 # Lemma 1: r(H) lower-bounds the rank and the soft rank
 # ---------------------------------------------------------------------------------------
 
@@ -230,16 +365,63 @@ def _square_matrices(draw: st.DrawFn, *, nonzero: bool = False) -> dict:
     return {"H": h}
 
 
+@st.composite
+def _square_structure(draw: st.DrawFn, *, nonzero: bool = False) -> dict:
+    """The structure of :func:`_square_matrices`: d, the kind, its rank and spectrum."""
+    d = draw(st.integers(1, 5))
+    kind = draw(st.sampled_from(["integer", "float", "equal", "bn"]))
+    lo = 1 if nonzero else 0
+    out = {"d": d, "kind": kind, "r": d, "cond": None, "sv": 1.0}
+    if kind in ("integer", "float"):
+        out["r"] = draw(st.integers(lo, d))
+        if kind == "float" and out["r"] >= 2:
+            out["cond"] = draw(st.sampled_from([None, 10.0, 1e6]))
+    elif kind == "equal":
+        out["r"] = draw(st.integers(1, d))
+        out["sv"] = draw(st.sampled_from([1.0, 3.0, 0.125]))
+    else:
+        out.update(draw(_bn_state_structure(d, d)))
+    return out
+
+
+def _square_build(rng: gen.Sampler, d, kind, r, cond, sv, **state) -> dict:
+    """:func:`_square_matrices` per instance: integer matrices of rank r (entries up to 3),
+    U diag(σ) Vᵀ with Haar U, V (σ uniform in [1e-3, 1], or log-spaced from 1 to 1/cond
+    with the ends fixed, or all equal to sv), or BN states."""
+    if kind == "integer":
+        return {"H": gen.integer_matrix_batch(rng, (d, d), r, max_value=3)}
+    if kind == "bn":
+        h = _bn_state_batch(rng, d, d, state["state_kind"], state["state_k"], state["state_eps"])
+        return {"H": h}
+    if r == 0:
+        return {"H": np.zeros((rng.size, d, d))}
+    if kind == "equal":
+        s = np.full((rng.size, r), sv)
+    elif cond is None:
+        s = -np.sort(-rng.uniform(1e-3, 1.0, r), axis=-1)
+    else:
+        inner = np.clip(cond ** (-rng.uniform(0.0, 1.0, r - 2)), 1.0 / cond, 1.0)
+        ends = np.ones((rng.size, 1))
+        s = np.concatenate([ends, -np.sort(-inner, axis=-1), ends / cond], axis=-1)
+    u, v = _haar_batch(rng, d, r), _haar_batch(rng, d, r)
+    return {"H": (u * s[:, None, :]) @ np.swapaxes(v, -1, -2)}
+
+
+def _square_batches(*, nonzero: bool = False) -> st.SearchStrategy:
+    """:func:`_square_matrices` as batches (the same kinds; the structure by Hypothesis)."""
+    return gen.batched(_square_structure(nonzero=nonzero), _square_build, keep=())
+
+
 def _r_of(c: Check, h: Any) -> tuple[Any, Any]:
-    """(r(H), ‖M‖_F²·N²) computed exactly on rationals or in float64."""
+    """(r(H), ‖M‖_F²·N²) computed exactly on rationals or in float64 (per instance)."""
     if c.exact:
         m = h @ h.T
         fro2 = sum(x * x for x in m.ravel())
         tr = sum(m[i, i] for i in range(m.shape[0]))
         return (tr * tr / fro2 if fro2 else None), fro2
     h = np.asarray(h, dtype=np.float64)
-    fro2 = float(np.sum((h @ h.T) ** 2))
-    return float(effective_rank(h)), fro2
+    fro2 = np.sum((h @ np.swapaxes(h, -1, -2)) ** 2, axis=(-2, -1))
+    return np.asarray(effective_rank(h)), fro2
 
 
 @claim(
@@ -248,7 +430,7 @@ def _r_of(c: Check, h: Any) -> tuple[Any, Any]:
     statement="For an arbitrary matrix H ∈ ℝ^{d×d}, rank(H) ≥ r(H) = Tr(M)²/‖M‖_F², M = HHᵀ/N.",
     hypotheses=["H ∈ ℝ^{d×d} arbitrary (no assumption: part 1 does not need H ∈ 𝓗)"],
     kind="inequality",
-    given=_square_matrices(),
+    given=_square_batches(),
     exact=True,
     expect="refuted",
     counterexamples=[{"H": np.zeros((1, 1), dtype=np.int64)}],
@@ -264,7 +446,7 @@ def lemma_1_part_1(c: Check, H: Any) -> None:
     r, fro2 = _r_of(c, H)
     c.holds(fro2 != 0, "r(H) = Tr(M)²/‖M‖_F² is defined (H ≠ 0); for H = 0 it is 0/0", certain=True)
     rank = c.rank(H, "rank(H)")
-    c.leq(r, rank, "r(H) ≤ rank(H)", tol=16 * H.shape[0] * EPS)
+    c.leq(r, rank, "r(H) ≤ rank(H)", tol=16 * H.shape[-1] * EPS)
 
 
 @claim(
@@ -274,7 +456,7 @@ def lemma_1_part_1(c: Check, H: Any) -> None:
     "singular values of H are equal.",
     hypotheses=["H ∈ ℝ^{d×d}, H ≠ 0 (added: r(0) = 0/0)"],
     kind="inequality",
-    given=_square_matrices(nonzero=True),
+    given=_square_batches(nonzero=True),
     exact=True,
     evidence=(
         "As part 1, on non-zero matrices, with the tight case (equal non-zero singular "
@@ -286,17 +468,33 @@ def lemma_1_part_1_corrected(c: Check, H: Any) -> None:
     r, fro2 = _r_of(c, H)
     c.premise(fro2 != 0, "H ≠ 0")
     rank = c.rank(H, "rank(H)")
-    c.leq(r, rank, "r(H) ≤ rank(H)", tol=16 * H.shape[0] * EPS)
+    c.leq(r, rank, "r(H) ≤ rank(H)", tol=16 * H.shape[-1] * EPS)
 
 
 @st.composite
-def _chain_states(draw: st.DrawFn) -> dict:
-    """A short chain run from a structured X (Gaussian, low rank, nearly collinear,
-    repeated rows, signs: gen.bn_states before the chain) and a τ ∈ [0, 1]."""
+def _chain_state_structure(draw: st.DrawFn) -> dict:
+    """The structure of a short chain run from a structured X (Gaussian, low rank, nearly
+    collinear, repeated rows, signs: gen.bn_states before the chain) and a τ ∈ [0, 1]."""
     s = draw(gen.bn_chain_settings(max_width=8, max_depth=12, min_depth=1))
-    x = draw(gen.bn_states(d=s["d"], n=s["N"]))
+    del s["seed"]  # one per instance, from the sampler
     tau = draw(st.one_of(st.sampled_from([0.0, 0.5, 1.0]), st.floats(0.0, 1.0)))
-    return {**s, "X": x, "tau": tau}
+    return {**s, **draw(_bn_state_structure(s["d"], s["N"])), "tau": tau}
+
+
+def _chain_state_build(rng: gen.Sampler, d, N, state_kind, state_k, state_eps, **_) -> dict:
+    return {
+        "X": _bn_state_batch(rng, d, N, state_kind, state_k, state_eps),
+        "seed": rng.integers(0, 2**32 - 1),
+    }
+
+
+#: batches of chains: the structure (d, N, γ, law, depth, X's kind, τ) by Hypothesis, X and
+#: the chain's seed per instance
+_CHAIN_STATES = gen.batched(
+    _chain_state_structure(),
+    _chain_state_build,
+    keep=("d", "N", "gamma", "law", "depth", "activation", "tau"),
+)
 
 
 @claim(
@@ -311,7 +509,7 @@ def _chain_states(draw: st.DrawFn) -> dict:
         "any X, any γ, any weight law of Def. 1",
     ],
     kind="inequality",
-    given=_chain_states(),
+    given=_CHAIN_STATES,
     evidence=(
         "Chains of depth 1-12 from structured inputs (including rank-deficient and nearly "
         "collinear X); every state H_1..H_depth is checked, soft ranks by the batched kernel "
@@ -321,31 +519,24 @@ def _chain_states(draw: st.DrawFn) -> dict:
     tolerance="slack 64·d·eps relative; soft-rank decisions need margin > 1",
 )
 def lemma_1_part_2(c: Check, d, N, gamma, law, depth, seed, activation, X, tau) -> None:
-    states: list[np.ndarray] = []
-    gen.bn_chain(
-        X,
-        gamma=gamma,
-        depth=depth,
-        law=law,
-        seed=seed,
-        runs=1,
-        observe=lambda _, h: states.append(h[0].copy()),
-    )
-    stack = np.stack(states)
+    stack = _chain_states(X, gamma, law, depth, seed, activation)  # (..., depth, d, N)
     if tau == 0:  # σ²/N ≥ 0 always: rank_0 = d exactly (a float σ ≈ 0 is no grey zone here)
-        ok = np.ones(len(states), dtype=bool)
-        ranks = np.full(len(states), d)
+        ok = np.ones(stack.shape[:-2], dtype=bool)
+        ranks = np.full(stack.shape[:-2], d)
     else:
         dec = soft_rank(stack, tau, return_decision=True)
         c.record.margins["rank_τ(H_ℓ)"] = float(np.min(np.asarray(dec.margin, dtype=float)))
-        ok = np.asarray(dec.decided)
-        if not ok.any():
-            raise Undecided("every soft rank in the grey zone (σ²/N within rounding of τ)")
-        ranks = np.asarray(dec.rank)[ok]
-    r = np.asarray(effective_rank(stack))[ok]
+        ok = np.asarray(dec.decided, dtype=bool).reshape(stack.shape[:-2])
+        ranks = np.asarray(dec.rank).reshape(stack.shape[:-2])
+    r = np.asarray(effective_rank(stack)).reshape(stack.shape[:-2])
     lhs = (1 - tau) ** 2 * r
-    worst = int(np.argmax(lhs - ranks))
-    c.leq(lhs[worst], ranks[worst], "(1 − τ)² r(H_ℓ) ≤ rank_τ(H_ℓ)", tol=64 * d * EPS)
+    # the worst decided layer of each chain; none decided (every σ²/N within rounding of τ):
+    # a non-finite side, undecided
+    worst = np.argmax(np.where(ok, lhs - ranks, -np.inf), axis=-1)[..., None]
+    some = ok.any(axis=-1)
+    lhs_w = np.where(some, np.take_along_axis(lhs, worst, axis=-1)[..., 0], np.nan)
+    rank_w = np.take_along_axis(ranks, worst, axis=-1)[..., 0]
+    c.leq(lhs_w, rank_w, "(1 − τ)² r(H_ℓ) ≤ rank_τ(H_ℓ)", tol=64 * d * EPS)
 
 
 # ---------------------------------------------------------------------------------------
@@ -668,27 +859,50 @@ def flip_possible(law: gen.WeightLaw, gamma: Fraction, d: int) -> bool:
 
 
 @st.composite
-def _lemma5_inputs(draw: st.DrawFn, *, corrected: bool) -> dict:
+def _lemma5_structure(draw: st.DrawFn, *, corrected: bool) -> dict:
     d = draw(st.integers(2, 5) if corrected else st.integers(1, 4))
     law = draw(gen.weight_laws(symmetric=True, bounded=True))
     # γ ≤ 1/(8d), dyadic
     gamma = draw(st.sampled_from([1, 2, 4, 8])) / (8 * d * 8)
     gamma = float(Fraction(gamma).limit_denominator(1 << 16))
-    rng_seed = draw(gen.seeds())
-    if not corrected and draw(st.booleans()):  # the lemma says nothing about X
-        s = draw(st.lists(st.sampled_from([1, -1]), min_size=d, max_size=d))
-        v = draw(st.lists(st.integers(-3, 3).filter(bool), min_size=d, max_size=d))
-        x = np.outer(s, v).astype(np.float64)  # rank one, exactly
-    else:
-        x = np.random.default_rng(rng_seed).standard_normal((d, d))
+    # the lemma says nothing about X: rank one (s·vᵀ, s ∈ {±1}^d, v_j ∈ ±{1, 2, 3}) or
+    # Gaussian
+    rank_one = not corrected and draw(st.booleans())
     return {
         "d": d,
         "law": law.spec,
         "gamma": gamma,
-        "X": x,
         "depth": draw(st.integers(1, 60)),
-        "seed": rng_seed,
+        "rank_one": rank_one,
     }
+
+
+def _lemma5_build(rng: gen.Sampler, d, law, gamma, depth, rank_one) -> dict:
+    seed = rng.integers(0, 2**32 - 1)
+    if rank_one:
+        s = 2.0 * rng.integers(0, 1, d) - 1.0
+        v = rng.integers(1, 3, d) * (2.0 * rng.integers(0, 1, d) - 1.0)
+        x = s[:, :, None] * v[:, None, :]  # rank one, exactly
+    else:
+        x = rng.normal(d, d)
+    return {"X": x, "seed": seed}
+
+
+def _lemma5_batches(*, corrected: bool) -> st.SearchStrategy:
+    """Batches of Lemma 5's inputs: d, the law, γ, the depth and X's kind by Hypothesis; X
+    and the chain's seed per instance."""
+    return gen.batched(
+        _lemma5_structure(corrected=corrected),
+        _lemma5_build,
+        keep=("d", "law", "gamma", "depth"),
+    )
+
+
+def _exact_ranks(x: Any) -> np.ndarray:
+    """exact_rank of a matrix, or of each matrix of a stack."""
+    x = np.asarray(x)
+    flat = x.reshape(-1, *x.shape[-2:])
+    return np.array([int(exact_rank(m)) for m in flat]).reshape(x.shape[:-2])
 
 
 @claim(
@@ -706,7 +920,7 @@ def _lemma5_inputs(draw: st.DrawFn, *, corrected: bool) -> dict:
         "γ ≤ 1/(8d); X arbitrary (the lemma states nothing about X); N = d",
     ],
     kind="rank",
-    given=_lemma5_inputs(corrected=False),
+    given=_lemma5_batches(corrected=False),
     depends_on=["Lemma 4", "Lemma 6", "Lemma 1 (part 1, corrected)"],
     expect="refuted",
     counterexamples=[
@@ -747,15 +961,16 @@ def lemma_5(c: Check, d: int, law: str, gamma: float, X, depth: int, seed: int) 
     b2 = bound_squared(wl)
     c.premise(b2 is not None, "support in [−B, B]")
     c.premise(g * 8 * d <= 1, "γ ≤ 1/(8d)")
-    x_rank = int(exact_rank(X))
-    if d == 1 or x_rank <= 1:
-        c.premise(x_rank == 1, "X ≠ 0")
+    x_rank = _exact_ranks(X)
+    low = (d == 1) | (x_rank <= 1)  # per instance
+    if np.any(low):
+        c.premise(~low | (x_rank == 1), "X ≠ 0")
         c.premise(
-            (g * d) ** 2 * b2 < 1 or (d == 1 and (g * d) ** 2 * b2 != 1),
+            ~low | ((g * d) ** 2 * b2 < 1 or (d == 1 and (g * d) ** 2 * b2 != 1)),
             "uniqueness decidable: γ·d·B < 1 (X's class is one fixed point) or d = 1",
         )
         c.holds(
-            False,
+            ~low,
             f"rank(H_ℓ) ≥ 2, but rank(H_ℓ) ≤ rank(X) = 1 (d = {d}, law {law}, γ = {g})",
             certain=True,
             certificate=(
@@ -765,18 +980,8 @@ def lemma_5(c: Check, d: int, law: str, gamma: float, X, depth: int, seed: int) 
                 "the irreducible {±1})"
             ),
         )
-    states: list[np.ndarray] = []
-    gen.bn_chain(
-        X,
-        gamma=gamma,
-        depth=depth,
-        law=law,
-        seed=seed,
-        runs=1,
-        observe=lambda _, h: states.append(h[0].copy()),
-    )
-    ranks = stack_ranks(c, np.stack(states), "rank(H_ℓ)")
-    c.holds(bool(np.all(ranks >= 2)), "rank(H_ℓ) ≥ 2 for ℓ = 1..depth")
+    ranks = _layer_ranks(c, _chain_states(X, gamma, law, depth, seed), "rank(H_ℓ)")
+    c.holds(np.all(ranks >= 2, axis=-1), "rank(H_ℓ) ≥ 2 for ℓ = 1..depth")
 
 
 @claim(
@@ -791,7 +996,7 @@ def lemma_5(c: Check, d: int, law: str, gamma: float, X, depth: int, seed: int) 
         "γ ≤ 1/(8d)",
     ],
     kind="rank",
-    given=_lemma5_inputs(corrected=True),
+    given=_lemma5_batches(corrected=True),
     depends_on=["Lemma 4", "Lemma 6 (corrected)", "Lemma 1 (part 1, corrected)"],
     evidence=(
         "Seeded chains of depth 1-60; rank(H_ℓ) of every state decided in one batched "
@@ -808,31 +1013,28 @@ def lemma_5(c: Check, d: int, law: str, gamma: float, X, depth: int, seed: int) 
     },
 )
 def lemma_5_corrected(c: Check, d: int, law: str, gamma: float, X, depth: int, seed: int) -> None:
-    c.premise(d >= 2 and int(matrix_rank(X)) >= 2, "d ≥ 2 and rank(X) ≥ 2")
+    c.premise((d >= 2) & (np.asarray(matrix_rank(X)) >= 2), "d ≥ 2 and rank(X) ≥ 2")
     c.premise(Fraction(gamma) * 8 * d <= 1, "γ ≤ 1/(8d)")
-    states: list[np.ndarray] = []
-    gen.bn_chain(
-        X,
-        gamma=gamma,
-        depth=depth,
-        law=law,
-        seed=seed,
-        runs=1,
-        observe=lambda _, h: states.append(h[0].copy()),
-    )
-    ranks = stack_ranks(c, np.stack(states), "rank(H_ℓ)")
-    c.tightness("min rank(H_ℓ)", int(ranks.min()), minimize=True)
-    c.holds(bool(np.all(ranks >= 2)), "rank(H_ℓ) ≥ 2 for ℓ = 1..depth")
+    ranks = _layer_ranks(c, _chain_states(X, gamma, law, depth, seed), "rank(H_ℓ)")
+    c.tightness("min rank(H_ℓ)", ranks.min(axis=-1), minimize=True)
+    c.holds(np.all(ranks >= 2, axis=-1), "rank(H_ℓ) ≥ 2 for ℓ = 1..depth")
 
 
 @st.composite
 def _lemma6_inputs(draw: st.DrawFn, *, corrected: bool) -> dict:
     d = draw(st.integers(2, 4))
-    law = draw(gen.weight_laws(symmetric=True, bounded=True))
+    # Lemma 6 (corrected): about half the examples scale γ to ≤ 1/(8⌈B⌉d); the rest keep
+    # Lemma 6's γ ≤ 1/(8d), so the claim's premise is sometimes unmet, half of them with a
+    # three-point law of B > 8, where the correction bites (dropping it is then refutable)
+    scaled = corrected and draw(st.booleans())
+    if corrected and not scaled and draw(st.booleans()):
+        law = gen.WeightLaw("three-point", float(draw(st.integers(9, 12))))
+    else:
+        law = draw(gen.weight_laws(symmetric=True, bounded=True))
     b = float(law.bound())
     k = draw(st.sampled_from([8, 4, 2, 1]))
     gamma = k / (8 * d * 8)  # ≤ 1/(8d)
-    if corrected:
+    if scaled:
         gamma = gamma / math.ceil(b)  # ≤ 1/(8Bd)
     gamma = float(Fraction(gamma).limit_denominator(1 << 16))
     s = np.asarray(draw(st.lists(st.sampled_from([1, -1]), min_size=d, max_size=d)), np.int64)
@@ -932,14 +1134,11 @@ def lemma_6(c: Check, law: str, gamma: Any, s: Any, W: Any) -> None:
     given=_lemma6_inputs(corrected=True),
     depends_on=["Lemma 1 (part 1, corrected)"],
     exact=True,
-    evidence="As Lemma 6, with γ scaled by 1/⌈B⌉: then |γ(Ws)_i| ≤ 1/8 and no row flips.",
+    evidence="As Lemma 6, with γ scaled by 1/⌈B⌉: then |γ(Ws)_i| ≤ 1/8 and no row flips. "
+    "About half the examples keep Lemma 6's γ ≤ 1/(8d) unscaled (half of those with a "
+    "three-point law of B = 9-12, where the correction bites), so the premise is sometimes "
+    "unmet, and dropping it is refuted by Lemma 6's flips.",
     tolerance="exact on a failure",
-    mutant_notes={
-        "drop γ ≤ 1/(8⌈B⌉d)": "The dropped hypothesis is the correction itself: without it "
-        "the claim is Lemma 6 as printed, refuted by its own certified counterexample. This "
-        "claim's generator meets the hypothesis by construction; the few examples that miss "
-        "it (γ rounded to 16 bits) miss by a rounding and flip no row."
-    },
 )
 def lemma_6_corrected(c: Check, law: str, gamma: Any, s: Any, W: Any) -> None:
     b = gen.weight_law(law).bound()
@@ -955,11 +1154,11 @@ def lemma_6_corrected(c: Check, law: str, gamma: Any, s: Any, W: Any) -> None:
 
 def delta_f(m: Any) -> Any:
     """δ_F(M) = 2d² − 2‖M‖_F² − 8Tr(M³) + 8Tr(diag(M²)²) (Lemma 7); exact on object arrays."""
-    d = m.shape[0]
+    d = m.shape[-1]
     m2 = m @ m
-    fro2 = (m * m).sum()
-    tr3 = (m2 * m).sum()
-    diag2 = sum(m2[i, i] * m2[i, i] for i in range(d))
+    fro2 = (m * m).sum(axis=(-2, -1))
+    tr3 = (m2 * m).sum(axis=(-2, -1))
+    diag2 = sum(m2[..., i, i] * m2[..., i, i] for i in range(d))
     return 2 * d * d - 2 * fro2 - 8 * tr3 + 8 * diag2
 
 
@@ -1192,25 +1391,35 @@ def _power_sums(c: Check, m: Any) -> tuple[Any, Any, Any]:
         s3 = (m2 * m).sum()
         return s2, s3, s2 * s2
     lam = np.linalg.eigvalsh(np.asarray(m, dtype=float))
-    s2 = float(np.sum(lam**2))
-    return s2, float(np.sum(np.abs(lam) ** 3)), s2 * s2
+    s2 = np.sum(lam**2, axis=-1)
+    return s2, np.sum(np.abs(lam) ** 3, axis=-1), s2 * s2
 
 
 @st.composite
-def _equal_row_correlations(draw: st.DrawFn) -> dict:
-    return {"M": draw(gen.correlation_matrices(draw(st.integers(1, 6)), equal_row_norms=True))}
+def _equal_row_structure(draw: st.DrawFn) -> dict:
+    d = draw(st.integers(1, 6))
+    return {"d": d, **draw(_correlation_structure(d, ("compound", "blocks", "circulant")))}
+
+
+def _equal_row_build(rng: gen.Sampler, d, kind, block) -> dict:
+    return {"M": _correlation_batch(rng, d, kind, block)}
+
+
+#: batches of correlation matrices with equal row norms: d and the kind by Hypothesis
+_EQUAL_ROW_CORRELATIONS = gen.batched(_equal_row_structure(), _equal_row_build, keep=())
 
 
 def _equal_rows(c: Check, m: Any) -> None:
-    rows = (m * m).sum(axis=1)
+    rows = (m * m).sum(axis=-1)
     if c.exact:
         c.premise(all(x == rows[0] for x in rows), "all rows of M have the same norm")
     else:
-        c.premise(np.allclose(rows, rows[0], rtol=64 * EPS), "all rows of M have the same norm")
+        same = np.isclose(rows, rows[..., :1], rtol=64 * EPS).all(axis=-1)
+        c.premise(same, "all rows of M have the same norm")
 
 
 def _prop8_tol(m: Any) -> float:
-    return 256 * m.shape[0] ** 2 * EPS
+    return 256 * m.shape[-1] ** 2 * EPS
 
 
 @claim(
@@ -1223,7 +1432,7 @@ def _prop8_tol(m: Any) -> float:
         "‖λ‖ read as ‖λ‖₂",
     ],
     kind="identity",
-    given=_equal_row_correlations(),
+    given=_EQUAL_ROW_CORRELATIONS,
     exact=True,
     expect="refuted",
     counterexamples=[{"M": np.eye(2)}],
@@ -1237,12 +1446,12 @@ def _prop8_tol(m: Any) -> float:
 )
 def proposition_8(c: Check, M: Any) -> None:
     _equal_rows(c, M)
-    d = M.shape[0]
+    d = M.shape[-1]
     s2, s3, s2sq = _power_sums(c, M)
     m2 = M @ M
-    tr3 = (m2 * M).sum()
-    fro2 = (M * M).sum()
-    tr_diag = sum(m2[i, i] for i in range(d))
+    tr3 = (m2 * M).sum(axis=(-2, -1))
+    fro2 = (M * M).sum(axis=(-2, -1))
+    tr_diag = sum(m2[..., i, i] for i in range(d))
     tol = _prop8_tol(M)
     c.close(tr3, s3, "Tr(M³) = ‖λ‖₃³", tol=tol)
     c.close(fro2, s2, "‖M‖_F² = ‖λ‖₂²", tol=tol)
@@ -1256,17 +1465,17 @@ def proposition_8(c: Check, M: Any) -> None:
     "Eq. 77), and δ_F(M) = 2d² − 2‖λ‖₂² − 8‖λ‖₃³ + 8‖λ‖₂⁴/d (Eq. 45).",
     hypotheses=["M = M(H), H ∈ 𝓗 (PSD, unit diagonal) with rows of equal norm"],
     kind="identity",
-    given=_equal_row_correlations(),
+    given=_EQUAL_ROW_CORRELATIONS,
     exact=True,
     evidence="Both identities on compound, equal-block and circulant correlation matrices.",
     tolerance="float64: 256·d²·eps relative (δ_F: scaled by 8d³); exact on a failure",
 )
 def proposition_8_corrected(c: Check, M: Any) -> None:
     _equal_rows(c, M)
-    d = M.shape[0]
+    d = M.shape[-1]
     s2, s3, s2sq = _power_sums(c, M)
     m2 = M @ M
-    diag2 = sum(m2[i, i] * m2[i, i] for i in range(d))
+    diag2 = sum(m2[..., i, i] * m2[..., i, i] for i in range(d))
     tol = _prop8_tol(M)
     c.close(diag2, s2sq / d, "Tr(diag(M²)²) = ‖λ‖₂⁴/d", tol=tol)
     lhs = delta_f(M)
@@ -1482,23 +1691,27 @@ def figure_8(c: Check, gamma: float, seed: int) -> None:
 
 
 def _alpha_of(c: Check, mats: list[Any], probs: list[Any]) -> Any:
-    g1 = sum(p * ((m @ m) * m).sum() for m, p in zip(mats, probs, strict=True))
+    g1 = sum(p * ((m @ m) * m).sum(axis=(-2, -1)) for m, p in zip(mats, probs, strict=True))
     g2 = sum(
-        p * sum(((m @ m)[i, i]) ** 2 for i in range(m.shape[0]))
+        p * sum(((m @ m)[..., i, i]) ** 2 for i in range(m.shape[-1]))
         for m, p in zip(mats, probs, strict=True)
     )
     return g2 / g1
 
 
 @st.composite
-def _example11_inputs(draw: st.DrawFn) -> dict:
+def _example11_structure(draw: st.DrawFn) -> dict:
     d = draw(st.integers(1, 6))
     k = draw(st.integers(1, 3))
     equal = draw(st.booleans())
     kinds = ("blocks",) if equal else ("compound", "blocks", "circulant")
-    mats = [draw(gen.correlation_matrices(d, equal_row_norms=True, kinds=kinds)) for _ in range(k)]
-    probs = [float(draw(st.integers(1, 4))) for _ in range(k)]
-    return {"M": np.stack(mats), "p": np.asarray(probs) / sum(probs)}
+    return {"d": d, "parts": [draw(_correlation_structure(d, kinds)) for _ in range(k)]}
+
+
+def _example11_build(rng: gen.Sampler, d, parts) -> dict:
+    mats = [_correlation_batch(rng, d, part["kind"], part["block"]) for part in parts]
+    probs = rng.integers(1, 4, len(parts)).astype(np.float64)
+    return {"M": np.stack(mats, axis=1), "p": probs / probs.sum(axis=-1, keepdims=True)}
 
 
 @claim(
@@ -1512,7 +1725,7 @@ def _example11_inputs(draw: st.DrawFn) -> dict:
         "equal-size blocks: all non-zero eigenvalues equal, α = 1; circulant)",
     ],
     kind="identity",
-    given=_example11_inputs(),
+    given=gen.batched(_example11_structure(), _example11_build, keep=()),
     depends_on=["Proposition 8 (corrected)"],
     exact=True,
     evidence=(
@@ -1524,23 +1737,31 @@ def _example11_inputs(draw: st.DrawFn) -> dict:
     tolerance="float64: 64·d·eps; exact on a failure",
 )
 def example_11(c: Check, M: Any, p: Any) -> None:
-    mats = [M[i] for i in range(M.shape[0])]
-    probs = list(p)
+    mats = [M[..., i, :, :] for i in range(M.shape[-3])]
+    probs = [p[..., i] for i in range(p.shape[-1])]
     for m in mats:
         _equal_rows(c, m)
     alpha = _alpha_of(c, mats, probs)
-    d = mats[0].shape[0]
+    d = mats[0].shape[-1]
     c.leq(alpha, 1, "α ≤ 1 (Cauchy-Schwarz, Eq. 85)", tol=64 * d * EPS)
     if c.exact:
-        if alpha < 1:
+        below = alpha < 1
+        if below:
             return
-    elif float(alpha) < 1 - 64 * d * EPS:
-        c.tightness("α", float(alpha))
-        return
+    else:
+        below = np.asarray(alpha) < 1 - 64 * d * EPS  # per instance
+        if np.any(below):
+            c.tightness("α", np.where(below, alpha, np.nan))
+        if np.all(below):
+            return
     for m in mats:
         m2 = m @ m
-        cc = sum(m2[i, i] for i in range(d)) / sum(m[i, i] for i in range(d))
-        c.close(m2, cc * m, "M² = cM (all non-zero eigenvalues equal)", tol=64 * d * EPS)
+        cc = sum(m2[..., i, i] for i in range(d)) / sum(m[..., i, i] for i in range(d))
+        rhs = np.asarray(cc)[..., None, None] * m
+        if not c.exact:  # the identity only where α ≥ 1: elsewhere both sides 0
+            keep = np.asarray(below)[..., None, None]
+            m2, rhs = np.where(keep, 0.0, m2), np.where(keep, 0.0, rhs)
+        c.close(m2, rhs, "M² = cM (all non-zero eigenvalues equal)", tol=64 * d * EPS)
 
 
 def example12_alpha(p: int, q: int, mm: int) -> Fraction:
@@ -2105,6 +2326,26 @@ def _lemma16_inputs(draw: st.DrawFn) -> dict:
     return {"y": np.asarray([*prefix, tail], dtype=np.int64), "alpha": float(a)}
 
 
+@st.composite
+def _lemma16_structure(draw: st.DrawFn) -> dict:
+    return {
+        "length": draw(st.integers(0, 8)),
+        "k": draw(st.integers(0, 6)),
+        "below": draw(st.booleans()),
+    }
+
+
+def _lemma16_build(rng: gen.Sampler, length, k, below) -> dict:
+    """:func:`_lemma16_inputs` per instance: a sorted prefix of integers in [−5, 12], a
+    tail in [−5, its last value], α just below the tail or a dyadic in [−8, 14]/2^k."""
+    prefix = -np.sort(-rng.integers(-5, 12, length), axis=-1)
+    top = prefix[:, -1] if length else np.full(rng.size, 12)
+    tail = -5 + np.floor(rng.uniform(0.0, 1.0) * (top + 6)).astype(np.int64)
+    tail = np.minimum(tail, top)
+    alpha = tail - 2.0**-k if below else rng.integers(-8, 14) / 2**k
+    return {"y": np.concatenate([prefix, tail[:, None]], axis=-1), "alpha": alpha}
+
+
 @claim(
     PAPER,
     "Lemma 16",
@@ -2116,17 +2357,17 @@ def _lemma16_inputs(draw: st.DrawFn) -> dict:
         "α real (dyadic, including values just below the limit)",
     ],
     kind="inequality",
-    given=_lemma16_inputs(),
+    given=gen.batched(_lemma16_structure(), _lemma16_build, keep=()),
     exact=True,
     evidence="The limit of the averages is the eventual value y_∞; exact comparisons.",
     tolerance="exact",
 )
 def lemma_16(c: Check, y: Any, alpha: Any) -> None:
-    ys = [int(v) for v in np.asarray(y).ravel()]
-    c.premise(all(a >= b for a, b in pairwise(ys)), "non-increasing")
-    limit = ys[-1]
+    y = np.asarray(y)
+    c.premise(np.all(y[..., :-1] >= y[..., 1:], axis=-1), "non-increasing")
+    limit = y[..., -1]
     c.premise(limit > alpha, "lim (1/N)Σ y_k = y_∞ > α")
-    c.leq(alpha, min(ys), "α ≤ y_k for every k")
+    c.leq(alpha, y.min(axis=-1), "α ≤ y_k for every k")
 
 
 # ---------------------------------------------------------------------------------------
@@ -2159,14 +2400,38 @@ def _prop19_inputs(draw: st.DrawFn, *, corrected: bool) -> dict:
     }
 
 
+@st.composite
+def _prop19_structure(draw: st.DrawFn) -> dict:
+    d, n, d_out = draw(st.integers(1, 3)), draw(st.integers(2, 4)), draw(st.integers(1, 3))
+    i, j = draw(st.sampled_from([(a, b) for a in range(n) for b in range(n) if a != b]))
+    return {"d": d, "n": n, "d_out": d_out, "i": i, "j": j, "k": draw(st.integers(0, d_out - 1))}
+
+
+def _prop19_build(rng: gen.Sampler, d, n, d_out, i, j, k) -> dict:
+    """:func:`_prop19_inputs` per instance: entries in [−3, 3], h and coef non-zero."""
+    h, coef = rng.integers(-3, 3, d), rng.integers(-3, 3, n)
+    h[~h.any(axis=-1), 0] = 1
+    coef[~coef.any(axis=-1), 0] = 1
+    return {
+        "H": h[:, :, None] * coef[:, None, :],
+        "W": rng.integers(-3, 3, d_out, d),
+        "Y": rng.integers(-3, 3, d_out, n),
+    }
+
+
+#: batches of Proposition 19's inputs: shapes and (i, j, k) by Hypothesis
+_PROP19_BATCHES = gen.batched(_prop19_structure(), _prop19_build, keep=("i", "j", "k"))
+
+
 def _prop19_parts(c: Check, H, W, Y, i, j, k):
     """Squared loss ℓ(y, z) = ½‖y − z‖²: ∇ℓ_i = W h_i − y_i, and the gradient of
     L_i with respect to row k of W_{L+1} is (∇ℓ_i)_k h_iᵀ (Eq. 97)."""
     z = W @ H
     res = z - Y  # column n: ∇ℓ_n
-    li, lj = (res[:, i] ** 2).sum(), (res[:, j] ** 2).sum()
-    gi, gj = res[k, i] * H[:, i], res[k, j] * H[:, j]
-    return li, lj, gi, gj, res[k, i], res[k, j]
+    li, lj = (res[..., :, i] ** 2).sum(axis=-1), (res[..., :, j] ** 2).sum(axis=-1)
+    ei, ej = res[..., k, i], res[..., k, j]
+    gi, gj = np.asarray(ei)[..., None] * H[..., :, i], np.asarray(ej)[..., None] * H[..., :, j]
+    return li, lj, gi, gj, ei, ej
 
 
 def _div(a: Any, b: Any) -> Any:
@@ -2179,7 +2444,18 @@ def _div(a: Any, b: Any) -> Any:
 
 
 def _coef_c(H, i, j):
-    """c with H_{:,i} = c·H_{:,j}, or None when H_{:,j} = 0 ≠ H_{:,i}."""
+    """c with H_{:,i} = c·H_{:,j}, or None when H_{:,j} = 0 ≠ H_{:,i}; on numbers (not
+    exact rationals), per instance, NaN for None."""
+    if np.asarray(H).dtype != object:
+        col_i, col_j = np.asarray(H[..., :, i], float), np.asarray(H[..., :, j], float)
+        nz = col_j != 0
+        first = np.argmax(nz, axis=-1)[..., None]
+        cj = np.take_along_axis(col_j, first, axis=-1)[..., 0]
+        ci = np.take_along_axis(col_i, first, axis=-1)[..., 0]
+        some = nz.any(axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cc = np.where(some, ci / np.where(some, cj, 1.0), 0.0)
+        return np.where(~some & np.any(col_i != 0, axis=-1), np.nan, cc)
     col_i, col_j = H[:, i], H[:, j]
     nz = [t for t in range(H.shape[0]) if col_j[t] != 0]
     if not nz:
@@ -2199,7 +2475,7 @@ def _coef_c(H, i, j):
         "i ≠ j with L_i ≠ 0 and L_j ≠ 0",
     ],
     kind="identity",
-    given=_prop19_inputs(corrected=False),
+    given=_PROP19_BATCHES,
     exact=True,
     expect="refuted",
     counterexamples=[
@@ -2231,32 +2507,41 @@ def _coef_c(H, i, j):
     tolerance="exact",
 )
 def proposition_19(c: Check, H, W, Y, i, j, k) -> None:
-    c.premise(bool(np.any(np.asarray(H) != 0)), "H_L of rank one (non-zero)")
+    c.premise(np.any(np.asarray(H) != 0, axis=(-2, -1)), "H_L of rank one (non-zero)")
     li, lj, gi, gj, ei, ej = _prop19_parts(c, H, W, Y, i, j, k)
-    c.premise(li != 0 and lj != 0, "non-zero errors L_i, L_j")
+    c.premise((li != 0) & (lj != 0), "non-zero errors L_i, L_j")
     cc = _coef_c(H, i, j)
-    if cc is None or ej == 0:
+    undefined = np.asarray((cc is None or ej == 0) if c.exact else (np.isnan(cc) | (ej == 0)))
+    if np.any(undefined):
         c.holds(
-            not any(x != 0 for x in gi),
+            ~undefined | ~np.any(np.asarray(gi) != 0, axis=-1),
             "∇L_i is a multiple of ∇L_j (but ∇L_j = 0 ≠ ∇L_i: the coefficient "
             "c(∇ℓ_i)_k/(∇ℓ_j)_k is undefined and no real coefficient works)",
             certain=True,
         )
+    if c.exact:
+        if not undefined:
+            _prop19_identity(c, gi, gj, cc * _div(ei, ej))
         return
-    _prop19_identity(c, gi, gj, cc * _div(ei, ej))
+    # per instance; where undefined (decided above), both sides 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coef = np.where(undefined, 0.0, cc * ei / np.where(undefined, 1, ej))
+    _prop19_identity(c, np.where(undefined[..., None], 0, gi), gj, coef)
 
 
 def _prop19_identity(c: Check, gi: Any, gj: Any, coef: Any) -> None:
-    rhs = np.asarray([coef * x for x in np.asarray(gj).ravel()], dtype=object)
-    lhs = np.asarray(list(np.asarray(gi).ravel()), dtype=object)
-    if not c.exact:
-        lhs, rhs = lhs.astype(float), rhs.astype(float)
+    if c.exact:
+        rhs = np.asarray([coef * x for x in np.asarray(gj).ravel()], dtype=object)
+        lhs = np.asarray(list(np.asarray(gi).ravel()), dtype=object)
+    else:  # per instance: coef one number each, gi and gj vectors
+        lhs = np.asarray(gi, dtype=float)
+        rhs = np.asarray(coef, dtype=float)[..., None] * np.asarray(gj, dtype=float)
     c.close(
         lhs,
         rhs,
         "∇L_i = c(∇ℓ_i)_k/(∇ℓ_j)_k ∇L_j",
         tol=64 * EPS,
-        scale=1.0 + float(np.abs(lhs.astype(float)).sum()),
+        scale=1.0 + np.abs(lhs.astype(float)).sum(axis=-1),
     )
 
 
@@ -2267,7 +2552,7 @@ def _prop19_identity(c: Check, gi: Any, gj: Any, coef: Any) -> None:
     "[c(∇ℓ_i)_k/(∇ℓ_j)_k]·∇_{W_{L+1,[k,:]}}L_j with H_{L,i} = c·H_{L,j}.",
     hypotheses=["as Proposition 19", "(∇ℓ_j)_k ≠ 0 and H_{L,j} ≠ 0 (added)"],
     kind="identity",
-    given=_prop19_inputs(corrected=True),
+    given=_PROP19_BATCHES,
     exact=True,
     evidence="Exact on integer inputs; the autograd gradients of a torch network with a "
     "rank-one last layer agree with the closed form (tests, squared and cross-entropy loss).",
@@ -2276,18 +2561,21 @@ def _prop19_identity(c: Check, gi: Any, gj: Any, coef: Any) -> None:
 def proposition_19_corrected(c: Check, H, W, Y, i, j, k) -> None:
     li, lj, gi, gj, ei, ej = _prop19_parts(c, H, W, Y, i, j, k)
     cc = _coef_c(H, i, j)
+    defined = np.asarray(cc is not None) if c.exact else ~np.isnan(cc)
+    ok = (li != 0) & (lj != 0) & (ej != 0) & defined
     c.premise(
-        li != 0
-        and lj != 0
-        and ej != 0
-        and cc is not None
-        and any(x != 0 for x in np.asarray(H)[:, j]),
+        ok & np.any(np.asarray(H)[..., :, j] != 0, axis=-1),
         "non-zero errors, (∇ℓ_j)_k ≠ 0, H_{L,j} ≠ 0",
         # without them c and the ratio (∇ℓ_i)_k/(∇ℓ_j)_k are undefined: dropping the
         # condition gives no false statement, only an undefined one
         nonvacuity=True,
     )
-    _prop19_identity(c, gi, gj, cc * _div(ei, ej))
+    if c.exact:
+        _prop19_identity(c, gi, gj, cc * _div(ei, ej))
+        return
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coef = np.where(ok, cc * ei / np.where(ej == 0, 1, ej), 0.0)
+    _prop19_identity(c, gi, gj, coef)
 
 
 # ---------------------------------------------------------------------------------------

@@ -924,16 +924,22 @@ _UI_NORMS = {
 
 @st.composite
 def _theorem1_inputs(draw: st.DrawFn, *, batch_norm: bool, conv: bool = False) -> dict:
+    # with batch norm: on every hidden layer, or (half the examples) drawn per layer, n_i
+    # the identity or Eq. 5 as the paper allows; an edge into an unnormalised hidden layer
+    # reaches rank B* (into a normalised one B* − 1, into the scalar output 1)
+    per_layer = batch_norm and draw(st.booleans())
     spec = draw(
         graph_networks(
             hidden=st.integers(1, 3),
             max_width=6,
             inputs=st.integers(3, 6) if conv else st.integers(2, 6),
             activation="relu",
-            batch_norm=batch_norm,
+            batch_norm=None if per_layer else batch_norm,
             conv=conv,
         )
     )
+    if per_layer and not any(spec["norm"]):  # at least one normalised hidden layer
+        spec["norm"][draw(st.integers(1, len(spec["dims"]) - 2))] = True
     loss = draw(st.sampled_from(["squared", "logistic", "exponential"]))
     m = draw(st.integers(3, 6))
     data = draw(labelled_inputs(m=m, n=spec["dims"][0], loss=loss, collinear=False))
@@ -994,7 +1000,8 @@ def _theorem1_check(c: Check, spec, X, Y, loss, lam, B_star, sgd_steps, *, conv_
         batches.append(s)
         flat.append(g)
         floors.append(SQRT_EPS * magnitude(net) * lp)
-    c.premise(bool(batches), "Eq. 5 defined on some batch of size B*")
+    # a guard: with Eq. 5 undefined on every batch the right side is undefined
+    c.premise(bool(batches), "Eq. 5 defined on some batch of size B*", nonvacuity=True)
     offset = 0
     for e in tr:
         wn = np.asarray(spec["weights"][e], dtype=np.float64)
@@ -1063,9 +1070,16 @@ def theorem_1(c: Check, spec, X, Y, loss, lam, B_star, sgd_steps) -> None:
     "Theorem 1 (batch norm)",
     statement=_THM1_STATEMENT + " With batch normalisation (Eq. 5, A_l detached).",
     kind="inequality",
-    hypotheses=[*_THM1_HYP, "batch normalisation on every hidden layer, X̃ = S̃"],
+    hypotheses=[
+        *_THM1_HYP,
+        "batch normalisation (Eq. 5) on every hidden layer or on some of them (n_i the "
+        "identity elsewhere), X̃ = S̃",
+    ],
     depends_on=["Lemma 2"],
-    evidence=_THM1_EVIDENCE + " B* ≥ 2 (Eq. 5 divides by the batch's standard deviation).",
+    evidence=_THM1_EVIDENCE + " B* ≥ 2 (Eq. 5 divides by the batch's standard deviation). "
+    "Half the networks normalise every hidden layer, half a subset drawn per layer (at least "
+    "one): only an edge into an unnormalised hidden layer can reach rank U_S̃ = B* (into a "
+    "normalised layer the centred batch gives B* − 1, into the scalar output 1).",
     tolerance=f"slack {FLOOR:g}·‖J‖·(max‖∇‖/(2λ) + ‖W‖) for rounding",
     given=_theorem1_inputs(batch_norm=True),
     examples={"quick": 15, "default": 200, "thorough": 2000},

@@ -325,8 +325,10 @@ def _exact(a: Any) -> np.ndarray:
 def _pattern_rank_check(c: Check, a_noise, v, s, name: str, *, limit: int = 8) -> int:
     """For a layer with noise ``E`` (``d × N``) and input ``V``: every activation pattern
     ``p`` (all ``2^{dN}`` when ``dN ≤ limit``) gives ``rank(A^p ∘ V) = N``; returns how many
-    patterns were checked (0 when there are too many)."""
-    d, n = np.asarray(a_noise).shape
+    patterns were checked (0 when there are too many). On a batch (``E`` of shape
+    ``(B, d, N)``) one kernel call per pattern decides every instance; the conclusion comes
+    after all the ranks, as for one instance (an undecided pattern leaves it undecided)."""
+    d, n = np.shape(a_noise)[-2:]
     if d * n > limit:
         return 0
     pats = gen.all_activation_patterns((d, n), s=s)
@@ -334,8 +336,13 @@ def _pattern_rank_check(c: Check, a_noise, v, s, name: str, *, limit: int = 8) -
         pats = pats.astype(object)
         for idx, val in np.ndenumerate(pats):
             pats[idx] = Fraction(val)
-    ranks = c.khatri_rao_rank(np.asarray(a_noise)[None] * pats, v, name)
-    c.holds(bool(np.all(np.asarray(ranks) == n)), f"{name} = N for all {len(pats)} patterns")
+    if np.ndim(a_noise) == 2:
+        ranks = c.khatri_rao_rank(np.asarray(a_noise)[None] * pats, v, name)
+        ok = bool(np.all(np.asarray(ranks) == n))
+    else:
+        ranks = [c.khatri_rao_rank(np.asarray(a_noise) * p, v, name) for p in pats]
+        ok = np.all(np.stack([np.asarray(r) for r in ranks]) == n, axis=0)
+    c.holds(ok, f"{name} = N for all {len(pats)} patterns")
     return len(pats)
 
 
@@ -481,7 +488,18 @@ def eq_4_3(c: Check, X, y, W, E, s) -> None:
         "gradient is zero, so G_1 e = 0 follows." + _IDENTITY_EVIDENCE
     ),
     tolerance=_IDENTITY_TOLERANCE + "; Eq. 4.4 exactly (products of two floats, no sums)",
-    mutant_notes=_KINK_MUTANT_NOTE,
+    mutant_notes={
+        **_KINK_MUTANT_NOTE,
+        "drop every entry of w_2 nonzero": (
+            "Undefined, not false: where some w_2j = 0 the coordinates W̃_1 = diag(w_2)W_1 "
+            "are singular and ∇_{W̃_1} MSE does not exist (the check's autograd in W̃_1 gives "
+            "NaN there, so those points are undecided, never failures). Its one extension, "
+            "the limit w_2j → 0 with W_1 fixed, keeps the identity: u_1j = W_1j x and so a_1j "
+            "do not depend on w_2j, e is continuous, and Eq. 4.3 at the nearby points gives "
+            "row j = Ê[e a_1j xᵀ], which G_1 e = N·vec(Ê[e a_1 xᵀ]) matches by algebra. The "
+            "hypothesis makes the W̃_1 form defined; it is not what makes it true."
+        ),
+    },
 )
 def eq_4_5(c: Check, X, y, W, E, s) -> None:
     pb = {"X": X, "y": y, "W": W, "E": E, "s": s}
@@ -702,19 +720,29 @@ def _structured_base(draw: st.DrawFn, shape: tuple[int, int]) -> np.ndarray:
 
 
 @st.composite
-def _fact2_inputs(draw: st.DrawFn) -> dict:
+def _fact2_structure(draw: st.DrawFn) -> dict:
     db = draw(st.integers(1, 5))
     dc = draw(st.integers(1, 5))
     n = draw(st.integers(1, db * dc))
     scale = draw(st.sampled_from([1.0, 1e-3]))
     base_b, base_c = _structured_base(draw, (db, n)), _structured_base(draw, (dc, n))
-    # one stream for both: with two drawn seeds Hypothesis shrinks both to 0 and makes the
+    return {"base_b": base_b, "base_c": base_c, "scale": scale}
+
+
+def _fact2_build(rng: gen.Sampler, base_b, base_c, scale) -> dict:
+    # one sampler for both: with two drawn seeds Hypothesis shrinks both to 0 and makes the
     # noise of B equal to that of C, a measure-zero coincidence (found: B = C[:2] at seed 0)
-    rng = np.random.default_rng(draw(gen.seeds()))
     return {
-        "B": base_b + scale * rng.standard_normal((db, n)),
-        "C": base_c + scale * rng.standard_normal((dc, n)),
+        "B": rng.asarray(base_b) + scale * rng.normal(*base_b.shape),
+        "C": rng.asarray(base_c) + scale * rng.normal(*base_c.shape),
     }
+
+
+def _fact2_inputs() -> st.SearchStrategy:
+    """Batches of (B, C): a Hypothesis-chosen structured base, shared by the batch, plus
+    iid Gaussian noise per instance."""
+    # the check takes B and C: the bases and the scale are in them
+    return gen.batched(_fact2_structure(), _fact2_build, keep=(), gpu=True)
 
 
 _FACT2 = dict(
@@ -745,8 +773,8 @@ _FACT2 = dict(
     **_FACT2,
 )
 def fact_2(c: Check, B, C) -> None:
-    n = np.asarray(B).shape[1]
-    c.premise(n <= np.asarray(B).shape[0] * np.asarray(C).shape[0], "N ≤ d_B d_C")
+    n = np.shape(B)[-1]
+    c.premise(n <= np.shape(B)[-2] * np.shape(C)[-2], "N ≤ d_B d_C")
     c.holds(c.khatri_rao_rank(B, C, "rank(B ∘ C)") == n, "rank(B ∘ C) = N")
 
 
@@ -789,27 +817,37 @@ def fact_2_large(c: Check, B, C) -> None:
 
 
 @st.composite
-def _fact2_structured(draw: st.DrawFn) -> dict:
+def _fact2_structured_structure(draw: st.DrawFn) -> dict:
     """Measure-zero (B, C) with N ≤ d_Bd_C: a repeated column pair, a zero column, or
-    rank(B)·rank(C) < N; integer entries, so every rank is exact."""
+    rank(B)·rank(C) < N; the kind, sizes, ranks and columns by Hypothesis."""
     kind = draw(st.sampled_from(["repeated pair", "zero column", "low rank"]))
     db = draw(st.integers(1, 4))
     dc = draw(st.integers(1 if db > 1 else 2, 4))
     n = draw(st.integers(2, db * dc))
+    out = {"kind": kind, "db": db, "dc": dc, "n": n}
     if kind == "low rank":
         rb = draw(st.integers(0, min(db, n)))
-        rc = draw(st.integers(0, min(dc, n, (n - 1) // rb if rb else n)))
-        b = draw(gen.integer_matrices((db, n), rank=rb, max_value=2))
-        c = draw(gen.integer_matrices((dc, n), rank=rc, max_value=2))
-    else:
-        b = draw(gen.integer_matrices((db, n), max_value=2))
-        c = draw(gen.integer_matrices((dc, n), max_value=2))
-        i, j = draw(st.permutations(range(n)))[:2]
-        if kind == "repeated pair":
-            b[:, j], c[:, j] = b[:, i], c[:, i]
-        else:
-            b[:, j] = 0
+        out["rb"], out["rc"] = rb, draw(st.integers(0, min(dc, n, (n - 1) // rb if rb else n)))
+    else:  # integer_matrices draws the rank when none is given
+        out["rb"], out["rc"] = draw(st.integers(0, min(db, n))), draw(st.integers(0, min(dc, n)))
+        out["i"], out["j"] = draw(st.permutations(range(n)))[:2]
+    return out
+
+
+def _fact2_structured_build(rng: gen.Sampler, *, kind, db, dc, n, rb, rc, i=0, j=0) -> dict:
+    """Integer B, C (entries of the construction in [−2, 2], exact ranks r_B, r_C) per
+    instance, the structure then built in."""
+    b = gen.integer_matrix_batch(rng, (db, n), rb, 2)
+    c = gen.integer_matrix_batch(rng, (dc, n), rc, 2)
+    if kind == "repeated pair":
+        b[:, :, j], c[:, :, j] = b[:, :, i], c[:, :, i]
+    elif kind == "zero column":
+        b[:, :, j] = 0
     return {"B": b, "C": c}
+
+
+def _fact2_structured() -> st.SearchStrategy:
+    return gen.batched(_fact2_structured_structure(), _fact2_structured_build, keep=())
 
 
 @claim(
@@ -827,44 +865,101 @@ def _fact2_structured(draw: st.DrawFn) -> dict:
     exact=True,
     evidence=(
         "Integer B, C with the structure built in (equal column pairs, a zero column, or "
-        "ranks r_B r_C < N from integer_matrices): the columns of B ∘ C are then dependent, "
+        "ranks r_B r_C < N; the kind, sizes, ranks and columns by Hypothesis, the entries per "
+        "instance of a batch by integer_matrix_batch, integer_matrices' construction with "
+        "entries in [−2, 2]): the columns of B ∘ C are then dependent, "
         "or lie in the span of the r_B r_C vectors b ⊗ c. Decided by Check.khatri_rao_rank "
         "in float64, any failure re-checked exactly."
     ),
     tolerance="khatri_rao_rank threshold √eps·σ₁ (float64); exact rank for any failure",
 )
 def fact_2_structured(c: Check, B, C) -> None:
-    n = np.asarray(B).shape[1]
-    c.premise(n <= np.asarray(B).shape[0] * np.asarray(C).shape[0], "N ≤ d_B d_C")
+    n = np.shape(B)[-1]
+    c.premise(n <= np.shape(B)[-2] * np.shape(C)[-2], "N ≤ d_B d_C")
     c.holds(c.khatri_rao_rank(B, C, "rank(B ∘ C)") < n, "rank(B ∘ C) < N")
 
 
 # -- Lemma 3 ----------------------------------------------------------------------------------
 
 
+#: the data bases of :func:`rankclaims.generators.smoothed_datasets` (Hypothesis chooses)
+_DATA_BASES = ("gaussian", "integer", "repeated", "ones", "zeros")
+
+
+def _lemma3_structure(
+    draw: st.DrawFn, d0: int, d1: int, n: int, *, slope=None, init: str | None = None
+) -> dict:
+    """The structure of one Lemma 3 problem, drawn as :func:`rankclaims.generators.
+    piecewise_problems` draws it (widths ``[d0, d1, 1]``): the slope, the data's scale, σ,
+    the data base (integers, a repeated integer column, ones, zeros: by Hypothesis;
+    "gaussian": by the sampler), the initialisation of W_1 and, for ``"integer"``, W_1
+    itself (Hypothesis' integers in [−3, 3], shrinking to 0)."""
+    from hypothesis.extra.numpy import arrays
+
+    s = draw(gen.leaky_slopes()) if slope is None else slope
+    data_scale = draw(st.sampled_from([1.0, 1e-2, 1e-4]))
+    sigma = draw(st.sampled_from([0.5, 1e-3]))
+    ints = st.integers(-3, 3)
+    base = draw(st.sampled_from(_DATA_BASES))
+    x0 = None
+    if base == "integer":
+        x0 = draw(arrays(np.int64, (d0, n), elements=ints)).astype(float)
+    elif base == "repeated":
+        x0 = np.repeat(draw(arrays(np.int64, (d0, 1), elements=ints)).astype(float), n, axis=1)
+    elif base in ("ones", "zeros"):
+        x0 = np.full((d0, n), 1.0 if base == "ones" else 0.0)
+    if init is None:
+        init = draw(st.sampled_from(["integer", "negative", "uniform", "zeros"]))
+    w0 = (
+        draw(arrays(np.int64, (d1, d0), elements=ints)).astype(float) if init == "integer" else None
+    )
+    return {
+        "d0": d0,
+        "d1": d1,
+        "n": n,
+        "s": float(s),
+        "data_scale": data_scale,
+        "sigma": sigma,
+        "x0": x0,
+        "init": init,
+        "w0": w0,
+    }
+
+
 @st.composite
-def _lemma3_inputs(draw: st.DrawFn, *, slope=None) -> dict:
-    """Generic data and dropout noise (structured bases plus noise), adversarial W_1."""
+def _lemma3_structures(draw: st.DrawFn, *, slope=None, init: str | None = None) -> dict:
     d0 = draw(st.integers(1, 4))
     d1 = draw(st.integers(1, 4))
-    return draw(_lemma3_inputs_sized(d0, d1, draw(st.integers(1, d0 * d1)), slope))
+    return _lemma3_structure(draw, d0, d1, draw(st.integers(1, d0 * d1)), slope=slope, init=init)
 
 
-@st.composite
-def _lemma3_inputs_sized(draw: st.DrawFn, d0: int, d1: int, n: int, slope=None) -> dict:
-    """One problem of :func:`rankclaims.generators.piecewise_problems` (a single seed for
-    data, noise and weights: their random parts stay independent)."""
-    pb = draw(
-        gen.piecewise_problems(
-            widths=[d0, d1, 1],
-            n_samples=n,
-            sigma=draw(st.sampled_from([0.5, 1e-3])),
-            slope=slope,
-            init=draw(st.sampled_from(["integer", "negative", "uniform", "zeros"])),
-            data_scale=draw(st.sampled_from([1.0, 1e-2, 1e-4])),
-        )
-    )
-    return {"X": pb["X"], "E_1": pb["E"][0], "W_1": pb["W"][0], "s": pb["s"]}
+def _lemma3_build(
+    rng: gen.Sampler, *, d0, d1, n, data_scale, sigma, x0, init, w0, **_: Any
+) -> dict:
+    """Per instance, the law of :func:`rankclaims.generators.piecewise_problems`: X = the
+    base (Gaussian when none) + data_scale·N(0, 1); E_1 iid N(1, σ²); W_1 as initialised
+    (uniform of variance 2/d_0, its negative −|·| − 0.05·std, or the shared integers/zeros)."""
+    base = rng.normal(d0, n) if x0 is None else x0
+    out = {"X": base + data_scale * rng.normal(d0, n), "E_1": 1.0 + sigma * rng.normal(d1, n)}
+    if init in ("integer", "zeros"):
+        w = w0 if init == "integer" else np.zeros((d1, d0))
+        out["W_1"] = np.repeat(w[None], rng.size, axis=0)
+    elif init in ("uniform", "negative"):
+        std = math.sqrt(2.0 / d0)
+        w = std * math.sqrt(3.0) * rng.uniform(-1.0, 1.0, d1, d0)
+        out["W_1"] = -np.abs(w) - 0.05 * std if init == "negative" else w
+    return out
+
+
+#: Lemma 3's batches are smaller than the default: an instance with d_1N ≤ 8 enumerates up
+#: to 256 activation patterns, one rank each, so instances, not examples, set its cost
+_LEMMA3_BATCH = {"quick": 16, "default": 16, "thorough": 128}
+
+
+def _lemma3_inputs() -> st.SearchStrategy:
+    """Batches of Lemma 3's inputs: generic data and dropout noise (a structured base
+    shared by the batch, plus noise per instance), adversarial W_1."""
+    return gen.batched(_lemma3_structures(), _lemma3_build, keep=("s",), max_size=_LEMMA3_BATCH)
 
 
 _LEMMA3_HYPOTHESES = [
@@ -903,8 +998,8 @@ _LEMMA3_HYPOTHESES = [
     ),
 )
 def lemma_3(c: Check, X, E_1, W_1, s) -> None:
-    n = np.asarray(X).shape[1]
-    c.premise(n <= np.asarray(X).shape[0] * np.asarray(W_1).shape[0], "N ≤ d_1 d_0")
+    n = np.shape(X)[-1]
+    c.premise(n <= np.shape(X)[-2] * np.shape(W_1)[-2], "N ≤ d_1 d_0")
     c.premise(s != 0, "s ≠ 0")
     a1 = gen.activation_slopes(np.asarray(W_1) @ np.asarray(X), E_1, s)
     c.holds(c.khatri_rao_rank(a1, X, "rank(G_1) at the drawn w") == n, "rank(G_1) = N at w")
@@ -963,14 +1058,22 @@ def lemma_3_large(c: Check, X, E_1, W_1, s) -> None:
 
 
 @st.composite
-def _relu_witness(draw: st.DrawFn) -> dict:
-    inputs = draw(_lemma3_inputs(slope=0.0))
-    n = inputs["X"].shape[1]
-    k = draw(st.integers(0, n - 1))
-    scale = draw(st.sampled_from([1.0, 0.5, 3.0]))
-    inputs["W_1"] = -scale * np.repeat(inputs["X"][:, k][None, :], inputs["W_1"].shape[0], 0)
-    inputs["k"] = k
-    return inputs
+def _relu_structure(draw: st.DrawFn) -> dict:
+    d = draw(_lemma3_structures(slope=0.0, init="witness"))
+    d["k"] = draw(st.integers(0, d["n"] - 1))
+    d["scale"] = draw(st.sampled_from([1.0, 0.5, 3.0]))
+    return d
+
+
+def _relu_build(rng: gen.Sampler, *, k, scale, **d: Any) -> dict:
+    """Lemma 3's generic (X, E_1) per instance; W_1 = −c·1 x⁽ᵏ⁾ᵀ, the witness."""
+    out = _lemma3_build(rng, **d)
+    out["W_1"] = -scale * np.repeat(out["X"][:, None, :, k], d["d1"], axis=1)
+    return out
+
+
+def _relu_witness() -> st.SearchStrategy:
+    return gen.batched(_relu_structure(), _relu_build, keep=("s", "k"))
 
 
 @claim(
@@ -993,11 +1096,15 @@ def _relu_witness(draw: st.DrawFn) -> dict:
     tolerance="khatri_rao_rank threshold √eps·σ₁ (float64); exact rank for any failure",
 )
 def lemma_3_relu(c: Check, X, E_1, W_1, s, k) -> None:
-    n = np.asarray(X).shape[1]
-    c.premise(n <= np.asarray(X).shape[0] * np.asarray(W_1).shape[0], "N ≤ d_1 d_0")
-    c.premise(bool(np.any(np.asarray(X)[:, k] != 0)), "x⁽ᵏ⁾ ≠ 0")
+    n = np.shape(X)[-1]
+    c.premise(n <= np.shape(X)[-2] * np.shape(W_1)[-2], "N ≤ d_1 d_0")
+    c.premise(np.any(np.asarray(X)[..., :, k] != 0, axis=-1), "x⁽ᵏ⁾ ≠ 0")
     a1 = gen.activation_slopes(np.asarray(W_1) @ np.asarray(X), E_1, s)
-    c.holds(bool(np.all(a1[:, k] == 0)), "a_1⁽ᵏ⁾ = 0 (every u_{i,1}⁽ᵏ⁾ < 0, s = 0)", certain=True)
+    c.holds(
+        np.all(a1[..., :, k] == 0, axis=-1),
+        "a_1⁽ᵏ⁾ = 0 (every u_{i,1}⁽ᵏ⁾ < 0, s = 0)",
+        certain=True,
+    )
     c.holds(c.khatri_rao_rank(a1, X, "rank(G_1)") < n, "rank(G_1) < N")
 
 
@@ -1247,20 +1354,15 @@ def theorem_4_no_dropout(c: Check, X, W, s, z) -> None:
 
 
 @st.composite
-def _tightness_inputs(draw: st.DrawFn) -> dict:
+def _tightness_structure(draw: st.DrawFn) -> dict:
+    """The generic part's structure (Lemma 3's, at d_1 = ⌈N/d_0⌉) and the exact part
+    (d_1 − 1 units, integers drawn by Hypothesis), which every instance of a batch shares."""
     d0 = draw(st.integers(1, 4))
     n = draw(st.integers(2, 12))
     d1 = -(-n // d0)
     s = draw(gen.leaky_slopes())
-    generic = draw(_lemma3_inputs_sized(d0, d1, n, s))
-    out = {
-        "d0": d0,
-        "N": n,
-        "s": float(s),
-        "X": generic["X"],
-        "E_1": generic["E_1"],
-        "W_1": generic["W_1"],
-    }
+    out = _lemma3_structure(draw, d0, d1, n, slope=s)
+    out["N"] = n
     if d1 >= 2:
         k = d1 - 1
         ints = st.integers(-3, 3)
@@ -1281,6 +1383,16 @@ def _tightness_inputs(draw: st.DrawFn) -> dict:
             draw(st.lists(st.integers(-2, 2), min_size=n, max_size=n)), dtype=np.int64
         )
     return out
+
+
+def _tightness_inputs() -> st.SearchStrategy:
+    """Batches: (X, E_1, W_1) per instance as in Lemma 3; the integer construction at
+    d_1 − 1 is Hypothesis-drawn structure, shared by the batch."""
+    return gen.batched(
+        _tightness_structure(),
+        _lemma3_build,
+        keep=("d0", "N", "s", "X_int", "E_int", "W_int", "z"),
+    )
 
 
 @claim(
@@ -1342,9 +1454,10 @@ def theorem_4_tightness(
 
 
 @st.composite
-def _lemma8_inputs(draw: st.DrawFn) -> dict:
+def _lemma8_structure(draw: st.DrawFn) -> dict:
     """M(θ) = M_0 + Σ_α C_α (θ^α − θ_0^α): polynomial entries, M(θ_0) = M_0 of full column
-    rank by construction (integer_matrices of rank b); θ from a structured base plus noise."""
+    rank by construction (integer_matrices of rank b); the integer point θ's base and the
+    noise scale (the noise is the sampler's)."""
     b = draw(st.integers(1, 3))
     a = draw(st.integers(b, b + 2))
     k = draw(st.integers(1, 3))
@@ -1355,25 +1468,37 @@ def _lemma8_inputs(draw: st.DrawFn) -> dict:
     coefs = np.stack([draw(gen.integer_matrices((a, b), max_value=2)) for _ in alphas])
     theta0 = np.array(draw(st.lists(st.integers(-2, 2), min_size=k, max_size=k)), dtype=float)
     base = np.array(draw(st.lists(st.integers(-2, 2), min_size=k, max_size=k)), dtype=float)
-    theta = draw(gen.smoothed(base, scale=draw(st.sampled_from([1.0, 1e-3]))))
     return {
         "M_0": m0,
         "C": coefs.astype(float),
         "alpha": np.array(alphas, dtype=np.int64),
         "theta_0": theta0,
-        "theta": theta,
+        "base": base,
+        "scale": draw(st.sampled_from([1.0, 1e-3])),
     }
 
 
+def _lemma8_build(rng: gen.Sampler, *, base, scale, **_: Any) -> dict:
+    """θ = the integer base + scale·N(0, I_k) per instance (:func:`rankclaims.generators.
+    smoothed`'s law)."""
+    return {"theta": base + scale * rng.normal(base.shape[0])}
+
+
+def _lemma8_inputs() -> st.SearchStrategy:
+    return gen.batched(_lemma8_structure(), _lemma8_build, keep=("M_0", "C", "alpha", "theta_0"))
+
+
 def _poly_matrix(m0, coefs, alpha, theta0, theta):
-    out = m0.astype(object) if np.asarray(theta).dtype == object else np.array(m0, dtype=float)
+    """M(θ); ``theta`` may be a batch (shape ``(B, k)``: a batch of matrices)."""
+    theta = np.asarray(theta)
+    out = m0.astype(object) if theta.dtype == object else np.array(m0, dtype=float)
     for cf, al in zip(coefs, alpha, strict=True):
         mono = 1
         mono0 = 1
-        for t, t0, p in zip(theta, theta0, al, strict=True):
-            mono = mono * t ** int(p)
-            mono0 = mono0 * t0 ** int(p)
-        out = out + cf * (mono - mono0)
+        for j, p in enumerate(al):
+            mono = mono * theta[..., j] ** int(p)
+            mono0 = mono0 * theta0[j] ** int(p)
+        out = out + cf * np.asarray(mono - mono0)[..., None, None]
     return out
 
 
@@ -1401,19 +1526,27 @@ def _poly_matrix(m0, coefs, alpha, theta0, theta):
 )
 def lemma_8(c: Check, M_0, C, alpha, theta_0, theta) -> None:
     b = np.asarray(M_0).shape[1]
+    at_0 = np.broadcast_to(np.asarray(theta_0), np.shape(theta))  # one per instance
     c.premise(
-        c.rank(_poly_matrix(M_0, C, alpha, theta_0, theta_0), "rank M(θ_0)") == b, "rank M(θ_0) = b"
+        c.rank(_poly_matrix(M_0, C, alpha, theta_0, at_0), "rank M(θ_0)") == b, "rank M(θ_0) = b"
     )
     c.holds(c.rank(_poly_matrix(M_0, C, alpha, theta_0, theta), "rank M(θ)") == b, "rank M(θ) = b")
 
 
 @st.composite
-def _lemma8_relu_inputs(draw: st.DrawFn) -> dict:
+def _lemma8_relu_structure(draw: st.DrawFn) -> dict:
     b = draw(st.integers(1, 3))
     a = draw(st.integers(b, b + 2))
-    m0 = draw(gen.integer_matrices((a, b), rank=b, max_value=2)).astype(float)
-    rng = np.random.default_rng(draw(gen.seeds()))
-    return {"M_0": m0, "theta": -abs(float(rng.standard_normal())) - 1e-3}
+    return {"M_0": draw(gen.integer_matrices((a, b), rank=b, max_value=2)).astype(float)}
+
+
+def _lemma8_relu_inputs() -> st.SearchStrategy:
+    """Batches: M_0 (Hypothesis) shared, θ = −|N(0, 1)| − 1e-3 per instance."""
+    return gen.batched(
+        _lemma8_relu_structure(),
+        lambda rng, M_0: {"theta": -np.abs(rng.normal()) - 1e-3},
+        keep=("M_0",),
+    )
 
 
 @claim(
@@ -1435,9 +1568,10 @@ def _lemma8_relu_inputs(draw: st.DrawFn) -> dict:
 )
 def lemma_8_relu(c: Check, M_0, theta) -> None:
     b = np.asarray(M_0).shape[1]
-    c.premise(c.rank(M_0, "rank M(θ_0 = 1)") == b, "rank M(θ_0) = b at θ_0 = 1")
-    m = max(theta, 0) * np.asarray(M_0)
-    c.holds(bool(np.all(m == 0)), "M(θ) = 0 for θ < 0", certain=True)
+    m_0 = np.broadcast_to(np.asarray(M_0), np.shape(theta) + np.shape(M_0))  # one per instance
+    c.premise(c.rank(m_0, "rank M(θ_0 = 1)") == b, "rank M(θ_0) = b at θ_0 = 1")
+    m = np.asarray(np.maximum(theta, 0))[..., None, None] * np.asarray(M_0)
+    c.holds(np.all(m == 0, axis=(-2, -1)), "M(θ) = 0 for θ < 0", certain=True)
 
 
 @st.composite

@@ -18,6 +18,8 @@ drawn from it. Both raise :class:`hypothesis.errors.InvalidArgument` naming the 
 ``gaussian_dropout_masks``  entries iid ``N(1, sigma^2)``
 ``bernoulli_dropout_masks`` entries iid ``Bernoulli(1 - p)``, optionally divided by ``1 - p``
 ``seeds``                   seeds for ``numpy.random.default_rng``
+``batched``                 batches of instances: structure drawn by Hypothesis, values by a
+                            ``Sampler`` from a drawn seed (``integer_matrix_batch``, ...)
 ``graph_networks``          specs of Galanti & Poggio's DAG networks (Eq. 3-5), built by
                             ``build_network`` into a PyTorch ``GraphNetwork``
 ``mlp_spec``                MLP-L-H / MLP-BN-L-H specs; ``resnet_spec``: RES-(BN-)L-H
@@ -29,6 +31,13 @@ drawn from it. Both raise :class:`hypothesis.errors.InvalidArgument` naming the 
 ==========================  ==============================================================
 """
 
+from rankclaims.generators._batch import (
+    BATCH_SIZES,
+    Batch,
+    Sampler,
+    batched,
+    integer_matrix_batch,
+)
 from rankclaims.generators._bn_chain import (
     WEIGHT_LAWS,
     WeightLaw,
@@ -81,15 +90,19 @@ from rankclaims.generators._piecewise import (
 from rankclaims.generators._random import seeds
 
 __all__ = [
+    "BATCH_SIZES",
     "WEIGHT_LAWS",
+    "Batch",
     "DLMResult",
     "GraphNetwork",
+    "Sampler",
     "WeightLaw",
     "activation_patterns",
     "activation_slopes",
     "all_activation_patterns",
     "batch_gradients",
     "batch_norm",
+    "batched",
     "bernoulli_dropout_masks",
     "bn_chain",
     "bn_chain_settings",
@@ -105,6 +118,7 @@ __all__ = [
     "graph_networks",
     "integer_entry_bound",
     "integer_matrices",
+    "integer_matrix_batch",
     "labelled_inputs",
     "leaky_slopes",
     "matrices",

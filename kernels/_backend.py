@@ -224,6 +224,27 @@ def svdvals(xp: Any, a: Any) -> Any:
     return _torch_svdvals(torch.from_numpy(a)).numpy()
 
 
+def _max_abs(xp: Any, a: Any) -> Any:
+    """max |a| per matrix, shape ``(..., 1, 1)``, from two reductions (no |a| temporary the
+    size of the batch). A NumPy batch of small matrices goes through ``torch.aminmax`` on a
+    zero-copy view: NumPy's reduction over two tiny trailing axes is several times slower
+    (12-22 ms against 2 ms for 32768 8x8 matrices)."""
+    if (
+        not is_torch(xp)
+        and a.ndim > 2
+        and a.flags.c_contiguous
+        and a.flags.writeable
+        and a.dtype.isnative
+        and a.dtype in (np.float32, np.float64)
+    ):
+        t = _torch().from_numpy(a).reshape(-1, a.shape[-2] * a.shape[-1])
+        lo, hi = _torch().aminmax(t, dim=1)
+        return np.maximum(hi.numpy(), -lo.numpy()).reshape(*a.shape[:-2], 1, 1)
+    return xp.maximum(
+        xp.max(a, axis=(-2, -1), keepdims=True), -xp.min(a, axis=(-2, -1), keepdims=True)
+    )
+
+
 def pow2_normalize(xp: Any, a: Any) -> tuple[Any, Any]:
     """Scale each matrix of a batch by a power of two so that its largest entry is in [0.5, 1).
 
@@ -235,10 +256,7 @@ def pow2_normalize(xp: Any, a: Any) -> tuple[Any, Any]:
     no_scaling = xp.zeros((*a.shape[:-2], 1, 1), dtype=xp.int32, device=device_of(a))
     if a.shape[-1] == 0 or a.shape[-2] == 0:
         return a, no_scaling
-    # max |a| per matrix from two reductions (no |a| temporary the size of the batch)
-    biggest = xp.maximum(
-        xp.max(a, axis=(-2, -1), keepdims=True), -xp.min(a, axis=(-2, -1), keepdims=True)
-    )
+    biggest = _max_abs(xp, a)
     # Fourth powers of entries in [2**(emin/4), 2**(emax/4)] cannot overflow or underflow, nor
     # can sums of them (tr(A A^T)^2 <= (m n)^2 max|a|^4) once the upper end is divided by
     # sqrt(m n): then the batch is left as it is, without a copy (the common case).

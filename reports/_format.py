@@ -285,6 +285,65 @@ def mutation_text(c: ClaimResult) -> str:
     return f"{m.get('killed', 0)}/{m['scored']}"
 
 
+# -- the "instances/s" column and the run's totals ---------------------------------------------
+
+
+def fmt_rate(rate: Any) -> str:
+    """Instances per second: whole numbers from 100 up (``"12345"``), else three significant
+    digits (``"56.8"``, ``"0.421"``); ``"—"`` without a rate."""
+    if isinstance(rate, str):
+        return rate or "—"
+    if rate is None or isinstance(rate, bool):
+        return "—"
+    r = float(rate)
+    if math.isfinite(r) and r >= 100:
+        return fmt_number(round(r))
+    return fmt_number(r, 3)
+
+
+def instances_text(c: ClaimResult) -> str:
+    """What the instances/s of a claim rests on: ``"2500 instances in 25 examples (batches
+    of up to 100), 2.0 s, on cpu"``."""
+    if not c.instances:
+        return f"instances not recorded; {fmt_duration(c.duration_s)}, on {c.device}"
+    if c.batch_size > 1:
+        how = f"in {fmt_number(c.examples)} examples (batches of up to {c.batch_size})"
+    else:
+        how = "(one per example: not batched)"
+    return f"{fmt_number(c.instances)} instances {how}, {fmt_duration(c.duration_s)}, on {c.device}"
+
+
+def run_totals(claims: list[ClaimResult]) -> dict[str, Any]:
+    """The run's totals: instances checked, search time (the claims' durations summed: more
+    than the wall time of a run spread over workers), instances per second of search, the
+    batched claims and the devices used."""
+    instances = sum(c.instances for c in claims)
+    search_s = sum(c.duration_s for c in claims)
+    return {
+        "instances": instances,
+        "search_s": search_s,
+        "instances_per_s": instances / search_s if instances and search_s > 0 else None,
+        "batched": sum(1 for c in claims if c.batch_size > 1),
+        "devices": sorted({c.device for c in claims}),
+    }
+
+
+def totals_text(claims: list[ClaimResult]) -> str:
+    """``"12345 instances checked (4 claims batched) in 62.0 s of search (sum over the
+    claims): 199 instances/s, on cpu"``."""
+    t = run_totals(claims)
+    search = f"{fmt_duration(t['search_s'])} of search (sum over the claims)"
+    devices = ", ".join(t["devices"]) or "—"
+    if not t["instances"]:
+        return f"{search}, on {devices}; instances not recorded"
+    n = t["batched"]
+    batched = f" ({n} claim{'s' if n != 1 else ''} batched)" if n else ""
+    return (
+        f"{fmt_number(t['instances'])} instances checked{batched} in {search}: "
+        f"{fmt_rate(t['instances_per_s'])} instances/s, on {devices}"
+    )
+
+
 # -- arrays ---------------------------------------------------------------------------------------
 
 

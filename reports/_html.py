@@ -25,7 +25,9 @@ from ._format import (
     fmt_duration,
     fmt_number,
     fmt_percent,
+    fmt_rate,
     fmt_scalar,
+    instances_text,
     matrix_cells,
     metric_text,
     mutation_text,
@@ -34,6 +36,7 @@ from ._format import (
     shape_text,
     slices,
     support_text,
+    totals_text,
     unexpected,
     verdict_colors,
 )
@@ -436,6 +439,8 @@ def _numbers(c: ClaimResult) -> str:
         ("decided / undecided", f"{fmt_number(c.decided)} / {fmt_number(c.undecided)}"),
         ("expected verdict", c.expected),
         ("duration", fmt_duration(c.duration_s)),
+        ("instances", instances_text(c)),
+        ("instances/s", fmt_rate(c.instances_per_s)),
     ]
     if c.min_margin is not None:
         rows.append(("smallest rank margin", fmt_number(c.min_margin, 4)))
@@ -510,7 +515,9 @@ def claim_html(
             if mutated
             else ""
         )
-        + f'<span class="c-num">{esc(fmt_duration(c.duration_s))}</span>'
+        + f'<span class="c-num c-rate" title="{esc(instances_text(c))}">'
+        f"{esc(fmt_rate(c.instances_per_s))}</span>"
+        f'<span class="c-num">{esc(fmt_duration(c.duration_s))}</span>'
         "</summary>"
     )
     body = [f'<blockquote class="statement">{esc(c.statement)}</blockquote>']
@@ -625,7 +632,9 @@ def head_row(mutated: bool = False) -> str:
         '<span>verdict</span><span class="c-num">examples</span>'
         '<span class="c-num">premise</span><span>tightness / margin / CI</span>'
         + ('<span class="c-num">mutants killed</span>' if mutated else "")
-        + '<span class="c-num">time</span></div>'
+        + '<span class="c-num" title="instances checked per second of search; hover a value '
+        'for the instances and the batch size">instances/s</span>'
+        '<span class="c-num">time</span></div>'
     )
 
 
@@ -681,6 +690,7 @@ def render_html(report: Report) -> str:
     summary = [
         '<section class="summary"><h2>Summary</h2>',
         _summary_bar(report.summary(), len(report.claims)),
+        f'<p class="totals">{esc(totals_text(report.claims))}</p>',
     ]
     if report.not_run:
         items = ", ".join(f"<code>{esc(i)}</code>" for i in report.not_run)
@@ -796,6 +806,7 @@ font-size:13px}
 .legend-item{display:inline-flex;align-items:center;gap:6px}
 .legend-item.zero{color:#9aa4ad}
 .legend-item.total{margin-left:auto;color:var(--muted)}
+.totals{margin:6px 0 0;font-size:13.5px;color:var(--muted)}
 .swatch{width:12px;height:12px;border-radius:3px;display:inline-block}
 .toc{list-style:none;margin:16px 0 0;padding:0;border-top:1px solid var(--line)}
 .toc li{display:grid;grid-template-columns:10rem minmax(0,1fr) auto;gap:12px;
@@ -822,9 +833,10 @@ border-radius:0 6px 6px 0;margin-top:8px}
 .note{color:var(--muted);font-size:13.5px}
 .claims{border:1px solid var(--line);border-radius:8px;overflow:hidden}
 .claims-head,.claim>summary{display:grid;align-items:center;column-gap:12px;
-grid-template-columns:minmax(9rem,1.25fr) 8.2rem 8.5rem 4.8rem 4.8rem minmax(10rem,2fr) 4.6rem}
+grid-template-columns:minmax(9rem,1.25fr) 8.2rem 8.5rem 4.8rem 4.8rem minmax(10rem,2fr) 5.6rem
+4.6rem}
 .claims.mut .claims-head,.claims.mut .claim>summary{grid-template-columns:minmax(9rem,1.25fr)
-8.2rem 8.5rem 4.8rem 4.8rem minmax(10rem,2fr) 4.8rem 4.6rem}
+8.2rem 8.5rem 4.8rem 4.8rem minmax(10rem,2fr) 4.8rem 5.6rem 4.6rem}
 table.mutants{border-collapse:collapse;font-size:13px;width:100%}
 table.mutants td,table.mutants th{border-top:1px solid var(--line);padding:3px 6px;
 text-align:left;vertical-align:top}

@@ -9,6 +9,7 @@ from ._format import (
     as_array,
     claim_name,
     fmt_percent,
+    fmt_rate,
     fmt_scalar,
     matrix_cells,
     metric_text,
@@ -18,6 +19,7 @@ from ._format import (
     slices,
     support_text,
     text_matrix,
+    totals_text,
     unexpected,
 )
 from .model import VERDICTS, ClaimResult, Report
@@ -64,6 +66,15 @@ def _verdict(c: ClaimResult) -> str:
     if unexpected(c):
         v += f" (expected {c.expected})"
     return v
+
+
+def _rate(c: ClaimResult) -> str:
+    """``"1234 (2500 instances, batches of up to 100)"``: the rate, and what it rests on
+    when the claim is batched."""
+    rate = fmt_rate(c.instances_per_s)
+    if c.batch_size > 1 and c.instances:
+        return f"{rate} ({c.instances} instances, batches of up to {c.batch_size})"
+    return rate
 
 
 def _notes(c: ClaimResult, by_id: dict[str, ClaimResult]) -> str:
@@ -201,6 +212,7 @@ def render_markdown(report: Report) -> str:
     out += ["## Summary", "", "| verdict | claims |", "| --- | ---: |"]
     out += [f"| {cell(v)} | {n} |" for v, n in summary.items() if v in VERDICTS or n]
     out += [f"| **total** | {len(report.claims)} |", ""]
+    out += [f"Totals: {text(totals_text(report.claims))}.", ""]
     if report.not_run:
         out += [
             f"**Partial report**: the run was interrupted; {len(report.not_run)} "
@@ -215,9 +227,9 @@ def render_markdown(report: Report) -> str:
         if title:
             out += [_line(title), ""]
         out += [
-            "| label | kind | verdict | examples | premise rate"
+            "| label | kind | verdict | examples | premise rate | instances/s"
             " | tightness / margin / CI | notes |",
-            "| --- | --- | --- | ---: | ---: | --- | --- |",
+            "| --- | --- | --- | ---: | ---: | ---: | --- | --- |",
         ]
         for c in claims:
             row = [
@@ -226,6 +238,7 @@ def render_markdown(report: Report) -> str:
                 cell(_verdict(c), markup=True),
                 cell(c.examples),
                 cell(premise_text(c)),
+                cell(_rate(c)),
                 cell(metric_text(c)),
                 cell(_notes(c, by_id), markup=True),
             ]

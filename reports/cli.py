@@ -85,6 +85,8 @@ def _report(args: argparse.Namespace) -> int:
             out=args.out,
             claim_ids=args.claim or None,
             budget_s=args.budget,
+            jobs=args.jobs,
+            device=args.device,
         )
     except RunInterrupted as stop:
         # run_report has listed the claims that did not run and where the partial report is
@@ -105,6 +107,7 @@ def _report(args: argparse.Namespace) -> int:
 
 def _mutate(args: argparse.Namespace) -> int:
     from rankclaims.reports.mutate import run_mutation
+    from rankclaims.reports.run import resolve_jobs
 
     try:
         report = run_mutation(
@@ -113,7 +116,7 @@ def _mutate(args: argparse.Namespace) -> int:
             seed=args.seed,
             out=args.out,
             claim_ids=args.claim or None,
-            jobs=args.jobs,
+            jobs=resolve_jobs(args.jobs),
         )
     except KeyboardInterrupt:
         print("interrupted: no report written; the previous one is intact", file=sys.stderr)
@@ -145,7 +148,13 @@ def _check(args: argparse.Namespace) -> int:
     from rankclaims.claims import claims_of, decode_inputs, get_claim, run_claim
     from rankclaims.claims._core import Check, PremiseUnmet, Undecided, Violation
     from rankclaims.claims._runner import _certify
+    from rankclaims.reports.run import check_device
 
+    try:
+        check_device(args.device)
+    except ValueError as exc:
+        print(f"rankclaims check: {exc}", file=sys.stderr)
+        return 2
     claims_of(None)
     try:
         c = get_claim(args.claim)
@@ -176,7 +185,7 @@ def _check(args: argparse.Namespace) -> int:
             return 1
         print(f"{c.id}: the recorded example no longer refutes the claim")
         return 1
-    r = run_claim(c, profile=args.profile, seed=args.seed, budget_s=args.budget)
+    r = run_claim(c, profile=args.profile, seed=args.seed, budget_s=args.budget, device=args.device)
     print(
         f"{c.id} ({c.label}): {r.verdict}; {r.examples} examples, premise rate "
         f"{r.premise_rate}, {r.decided} decided, {r.undecided} undecided, {r.duration_s:.2f} s"
@@ -190,7 +199,80 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if r.verdict == c.expect else 1
 
 
-def _add_run_options(p: argparse.ArgumentParser) -> None:
+def _bench(args: argparse.Namespace) -> int:
+    from rankclaims.reports.bench import BenchError, run_bench
+
+    try:
+        run_bench(
+            device=args.device,
+            sizes=args.sizes,
+            quick=args.quick,
+            claims=args.claim or None,
+            profile=args.profile,
+            run_claims=not args.no_claims,
+            out=args.json,
+        )
+    except BenchError as exc:
+        print(f"rankclaims bench: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: no benchmark JSON written", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of sizes like 8,16,32") from None
+    if not sizes or any(n < 1 for n in sizes):
+        raise argparse.ArgumentTypeError(f"{text!r}: sizes are positive integers")
+    return sizes
+
+
+def _add_bench_parser(sub) -> None:
+    from rankclaims.claims import PROFILES
+
+    p = sub.add_parser(
+        "bench",
+        help="time the rank kernels and a fixed claim workload against NumPy and PyTorch "
+        "in one run and print the ratios",
+    )
+    p.add_argument(
+        "--device",
+        choices=["cpu", "cuda"],
+        default="cpu",
+        help="where rankclaims and torch run (NumPy always runs on the CPU); default: cpu",
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="sizes up to 128, small batches, fewer repeats"
+    )
+    p.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=None,
+        metavar="N,N,...",
+        help="matrix sizes (default: 8,16,...,1024; --quick: 8,...,128)",
+    )
+    p.add_argument(
+        "--claim",
+        action="append",
+        metavar="ID",
+        help="claim id of the workload (repeatable); default: a fixed list of fast claims",
+    )
+    p.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="quick",
+        help="Hypothesis profile of the claim workload (default: quick)",
+    )
+    p.add_argument("--no-claims", action="store_true", help="time the kernels only")
+    p.add_argument("--json", metavar="PATH", help="also write every number to PATH (atomically)")
+    p.set_defaults(func=_bench)
+
+
+def _add_run_options(p: argparse.ArgumentParser, *, device: bool = True) -> None:
     from rankclaims.claims import PROFILES
 
     p.add_argument(
@@ -201,6 +283,37 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--seed", type=int, default=0, metavar="N", help="seed of every claim's search (default: 0)"
+    )
+    if device:
+        p.add_argument(
+            "--device",
+            choices=("cpu", "cuda"),
+            default="cpu",
+            help="where the kernels and the batched generators run (default: cpu); cuda "
+            "without a CUDA device is refused (exit 2), never run on the CPU instead",
+        )
+
+
+def _jobs(text: str) -> int:
+    if text == "auto":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: jobs is 0 (auto), auto or positive")
+    return value
+
+
+def _add_jobs_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="worker processes, one claim per task (default: 1, in this process; 0 or auto: "
+        "one per core)",
     )
 
 
@@ -257,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_run_options(p)
     _add_budget_option(p)
+    _add_jobs_option(p)
     p.add_argument(
         "--out",
         default="reports/latest",
@@ -285,14 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--paper", action="append", metavar="KEY", help="paper key (repeatable)")
     p.add_argument("--claim", action="append", metavar="ID", help="claim id (repeatable)")
-    _add_run_options(p)
-    p.add_argument(
-        "--jobs",
-        type=int,
-        default=1,
-        metavar="N",
-        help="worker processes, one claim per task (default: 1)",
-    )
+    _add_run_options(p, device=False)  # mutate_claim takes no device
+    _add_jobs_option(p)
     p.add_argument(
         "--out",
         default="reports/latest",
@@ -300,6 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="output directory of the report with the mutation column (default: reports/latest)",
     )
     p.set_defaults(func=_mutate)
+    _add_bench_parser(sub)
     return parser
 
 

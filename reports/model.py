@@ -72,6 +72,17 @@ class ClaimResult:
     decided: int = 0
     undecided: int = 0
     duration_s: float = 0.0
+    #: instances checked: one per example, or, for a batched claim (each Hypothesis example
+    #: a batch of independent instances decided by one kernel call), the sum of the batch
+    #: sizes; ``premise_met``, ``decided`` and ``undecided`` then count instances too
+    instances: int = 0
+    #: largest batch of one example (1: not batched)
+    batch_size: int = 1
+    #: instances checked per second of the search (recorded counterexamples, the search and
+    #: the shrinking of a failure included); a timing field, like ``duration_s``
+    instances_per_s: float | None = None
+    #: where the kernels and the batched generators' continuous parts ran ("cpu", "cuda")
+    device: str = "cpu"
     #: the time budget the claim ran under, in seconds (None: unlimited); a search that
     #: exceeds it is stopped and is ``error``
     budget_s: float | None = None
@@ -173,7 +184,7 @@ class Report:
 #: Fields of ``report.json`` that measure time and so differ between two runs of the same
 #: profile and seed: the report's ``generated_at``, and ``duration_s`` wherever it occurs
 #: (each claim's, and the mutants' of ``rankclaims mutate``).
-TIMING_FIELDS = ("generated_at", "duration_s")
+TIMING_FIELDS = ("generated_at", "duration_s", "instances_per_s")
 
 
 def strip_timing(data: Any) -> Any:

@@ -6,6 +6,8 @@ with ``_``, ``test_`` or ``conftest``) and only adds options otherwise.
 
 Options: ``--claims-profile quick|default|thorough`` (Hypothesis examples per claim),
 ``--claims-seed N``, ``--claims-budget SECONDS`` (every claim's time budget; 0: none),
+``--claims-device cpu|cuda`` (where the kernels and batched generators run; cuda without a
+CUDA device is a usage error, never a silent CPU run),
 ``--claims-report DIR`` (write ``report.json``, ``report.md``, ``report.html`` at the end of
 the session; under pytest-xdist the workers ship each claim's result to the controller, which
 writes one merged report).
@@ -69,6 +71,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(0: none; default: the claim's own, else its profile's).",
     )
     group.addoption(
+        "--claims-device",
+        choices=("cpu", "cuda"),
+        default="cpu",
+        help="where the kernels and the batched generators run (default: cpu); cuda without "
+        "a CUDA device is a usage error.",
+    )
+    group.addoption(
         "--claims-report",
         default=None,
         metavar="DIR",
@@ -105,6 +114,10 @@ def _budget(config: pytest.Config) -> float | None:
     return config.getoption("--claims-budget")
 
 
+def _device(config: pytest.Config) -> str:
+    return config.getoption("--claims-device") or "cpu"
+
+
 def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
@@ -113,6 +126,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "claim: a paper's claim collected by rankclaims (select with -m claim)"
     )
+    if _device(config) != "cpu":
+        from rankclaims.reports.run import check_device
+
+        try:
+            check_device(_device(config))
+        except ValueError as exc:
+            raise pytest.UsageError(f"--claims-device: {exc}") from None
     if config.getoption("--claims-report") and not _is_worker(config):
         config.pluginmanager.register(_ReportSession(config), "rankclaims-report-session")
 
@@ -182,7 +202,11 @@ class ClaimItem(pytest.Item):
     def runtest(self) -> None:
         c = self.claim
         result = run_claim(
-            c, profile=_profile(self.config), seed=_seed(self.config), budget_s=_budget(self.config)
+            c,
+            profile=_profile(self.config),
+            seed=_seed(self.config),
+            budget_s=_budget(self.config),
+            device=_device(self.config),
         )
         self.stash[_RESULT_KEY] = result
         if result.verdict == "skipped":
@@ -344,6 +368,7 @@ class _ReportSession:
             budget_s=budget_for(c, profile)
             if budget is None
             else (budget if 0 < budget < math.inf else None),
+            device=_device(self.config),
             notes=[message],
             error=message,
         )

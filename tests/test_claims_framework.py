@@ -39,7 +39,7 @@ from rankclaims.claims import (
 from rankclaims.claims._runner import MIN_DECIDED, _Stats, examples_for, verdict_from
 from rankclaims.kernels import exact_rank
 from rankclaims.reports.cli import main
-from rankclaims.reports.model import SCHEMA_VERSION
+from rankclaims.reports.model import SCHEMA_VERSION, strip_timing
 from rankclaims.reports.run import run_report
 
 PAPER = register_paper("toyframework", "A. Toy. The claims framework, tested. 2024.")
@@ -75,9 +75,7 @@ def matrices_2x2(**kwargs) -> st.SearchStrategy[dict]:
 
 
 def without_duration(result) -> dict:
-    data = result.to_json()
-    data.pop("duration_s")
-    return data
+    return strip_timing(result.to_json())
 
 
 # -- verdict_from ------------------------------------------------------------------------------
@@ -86,6 +84,7 @@ def without_duration(result) -> dict:
 def stats(examples: int, premise_met: int, decided: int) -> _Stats:
     return _Stats(
         examples=examples,
+        instances=examples,
         premise_met=premise_met,
         decided=decided,
         undecided=premise_met - decided,

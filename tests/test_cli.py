@@ -56,3 +56,18 @@ def test_unknown_command_is_refused():
     with pytest.raises(SystemExit) as exc:
         main(["no-such-command"])
     assert exc.value.code == 2
+
+
+def test_run_options_of_the_commands(capsys):
+    """``--jobs`` on report and mutate; ``--device`` on report and check (mutation analysis
+    takes no device)."""
+    helps = {}
+    for command in ("report", "check", "mutate"):
+        with pytest.raises(SystemExit) as exc:
+            main([command, "--help"])
+        assert exc.value.code == 0
+        helps[command] = capsys.readouterr().out
+    assert "--jobs N" in helps["report"] and "--jobs N" in helps["mutate"]
+    assert "--jobs" not in helps["check"]
+    assert "--device {cpu,cuda}" in helps["report"] and "--device {cpu,cuda}" in helps["check"]
+    assert "--device" not in helps["mutate"]

@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import torch
 
 import rankclaims.claims
 
@@ -223,6 +224,18 @@ def test_bad_profile_is_a_usage_error(project):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--claims-profile*invalid choice*exhaustive*"])
     result = run(project, "--claims-seed", "not-a-number")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
+def test_claims_device_cuda_without_cuda_is_a_usage_error(project):
+    result = run(project, "--claims-device", "cuda", "-k", "lemma-1")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*--claims-device: device cuda was asked for, but torch.cuda.is_available() is False*"]
+    )
+    assert "passed" not in result.stdout.str()  # nothing ran, not even on the CPU
+    result = run(project, "--claims-device", "tpu")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
 
 
