@@ -171,6 +171,11 @@ _POOL: ThreadPoolExecutor | None = None
 
 
 def _workers() -> int:
+    """Threads for a batch's SVDs: ``$RANKCLAIMS_THREADS`` when set (a worker process of a
+    parallel run gets its share of the cores), else every core this process may use."""
+    env = os.environ.get("RANKCLAIMS_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux

@@ -135,6 +135,22 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"--claims-device: {exc}") from None
     if config.getoption("--claims-report") and not _is_worker(config):
         config.pluginmanager.register(_ReportSession(config), "rankclaims-report-session")
+    if _is_worker(config):
+        _share_cores(int(config.workerinput.get("workercount", 1)))
+
+
+def _share_cores(workers: int) -> None:
+    """A pytest-xdist worker takes its share of the cores for PyTorch's threads and the
+    kernels' SVD threads: N workers each using every core oversubscribe them (the parallel
+    run was slower than the sequential one on 2 cores). ``$RANKCLAIMS_THREADS`` set by the
+    user wins."""
+    from rankclaims.reports.run import resolve_jobs
+
+    threads = os.environ.get("RANKCLAIMS_THREADS") or str(max(1, resolve_jobs(0) // workers))
+    os.environ["RANKCLAIMS_THREADS"] = threads
+    import torch
+
+    torch.set_num_threads(int(threads))
 
 
 def _is_claims_file(file_path: Path) -> bool:

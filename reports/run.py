@@ -174,9 +174,16 @@ def _run_claim_job(
 _STARTED: Any = None
 
 
-def _init_worker(started: Any) -> None:
+def _init_worker(started: Any, threads: int) -> None:
     global _STARTED
     _STARTED = started
+    # the worker's share of the cores: N workers each using every core (PyTorch's intra-op
+    # pool, the kernels' SVD threads) oversubscribe them, and the parallel run is slower
+    # than the sequential one (measured on 2 cores: 49 s against 45 s)
+    os.environ["RANKCLAIMS_THREADS"] = str(threads)
+    import torch
+
+    torch.set_num_threads(threads)
     # Ctrl-C at a terminal reaches the whole process group: the parent alone handles it
     # (it writes the partial report and ends the workers).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -218,7 +225,7 @@ class _Pool:
             max_workers=workers,
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(self.started_queue,),
+            initargs=(self.started_queue, max(1, resolve_jobs(0) // workers)),
         )
         self.processes: dict[int, Any] = {}
         #: task index -> pid of the worker that started it
