@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from rankclaims import generators as gen
 from rankclaims.claims._core import Check, Undecided, claim, register_paper
 from rankclaims.generators._piecewise import Forward
-from rankclaims.kernels import khatri_rao
+from rankclaims.kernels import khatri_rao, khatri_rao_rank
 from rankclaims.kernels.rank import sv_error_factor
 from rankclaims.reports.model import Figure
 
@@ -1142,6 +1142,14 @@ def _bernoulli_inputs(draw: st.DrawFn) -> dict:
         "X generic",
     ],
     kind="probabilistic",
+    equivalent_mutants={
+        "drop 2 ≤ N ≤ d_1 d_0": (
+            "The bound holds without it: at N = 1, P(rank(G_1) < 1) = P(the one column is "
+            "zero) = p^{d_1}, equality; at N > d_1d_0 the d_1d_0 × N matrix G_1 has rank "
+            "< N always, probability 1 ≥ p^{d_1}. The hypothesis is Lemma 3's, not this "
+            "finding's."
+        )
+    },
     given=_bernoulli_inputs(),
     examples={"quick": 6, "default": 30, "thorough": 200},
     depends_on=["Lemma 3"],
@@ -1205,6 +1213,17 @@ def _dlm_status(pb: dict[str, Any], layers: list[int]) -> dict[str, Any]:
     return status
 
 
+#: dropping the differentiability premise of :func:`_zero_error_at_dlm` changes nothing
+_DLM_EQUIVALENT = {
+    "drop training ended at a differentiable point": (
+        "The local-minimum premise that follows is met only where the Hessian was computed, "
+        "which _dlm_status does only at differentiable points, or where the error is zero, "
+        "where the conclusion MSE = 0 holds: without the differentiability premise the same "
+        "examples reach the conclusion, and the mutant is the claim itself."
+    )
+}
+
+
 def _zero_error_at_dlm(c: Check, pb: dict[str, Any], layers: list[int], what: str) -> dict:
     st_ = _dlm_status(pb, layers)
     c.premise(st_["differentiable"], "training ended at a differentiable point (|u| ≥ 1e-6·max|u|)")
@@ -1237,6 +1256,7 @@ def _zero_error_at_dlm(c: Check, pb: dict[str, Any], layers: list[int], what: st
     ),
     hypotheses=["L = 2 (one hidden layer), one output, s ≠ 0", "N ≤ d_1 d_0", "(X, E_1)-a.e."],
     kind="almost-everywhere",
+    equivalent_mutants=_DLM_EQUIVALENT,
     given=_one_hidden(trained=True),
     depends_on=["Lemma 1", "Lemma 3"],
     evidence=(
@@ -1261,7 +1281,8 @@ def theorem_4(c: Check, X, y, W, E, s) -> None:
     pb = {"X": X, "y": y, "W": W, "E": E, "s": s}
     c.premise(X.shape[1] <= X.shape[0] * W[0].shape[0], "N ≤ d_1 d_0")
     st_ = _zero_error_at_dlm(c, pb, [1, 2], "Eq. 4.1")
-    c.khatri_rao_rank(st_["fw"].a[0], X, "rank(G_1) at the DLM")
+    # a statistic of the DLM, not a premise or a conclusion (the kernel, not a Check site)
+    c.fact("rank(G_1) at the DLM (last example)", int(khatri_rao_rank(st_["fw"].a[0], X)))
 
 
 @st.composite
@@ -1713,6 +1734,7 @@ _THM5_TOLERANCE = (
         "a.e. in (X, E_1, …, E_{L−1}, W_1, …, W_{L−2}); W_{L−1}, W_L arbitrary",
     ],
     kind="almost-everywhere",
+    equivalent_mutants=_DLM_EQUIVALENT,
     given=_theorem5_inputs(),
     examples={"quick": 15, "default": 150, "thorough": 1500},
     depends_on=["Lemma 8", "Eq. B.6", "Eq. 5.4"],
@@ -1744,6 +1766,7 @@ def theorem_5(c: Check, X, y, W, E, s) -> None:
         "E_1 = … = E_{L−3} = c·1, c ∈ {1, ½, 2}; a.e. in (X, E_{L−2}, E_{L−1}, W_1..W_{L−2})",
     ],
     kind="almost-everywhere",
+    equivalent_mutants=_DLM_EQUIVALENT,
     given=_theorem5_inputs(fixed=3),
     examples={"quick": 8, "default": 100, "thorough": 1000},
     depends_on=["Theorem 5"],
@@ -1768,6 +1791,7 @@ def theorem_5_last_two(c: Check, X, y, W, E, s) -> None:
         "N ≤ d_{L−1}·min_{l≤L−2} d_l; a.e. in (X, E_{L−1}, W_1..W_{L−2})",
     ],
     kind="almost-everywhere",
+    equivalent_mutants=_DLM_EQUIVALENT,
     given=_theorem5_inputs(fixed=2),
     examples={"quick": 8, "default": 100, "thorough": 1000},
     depends_on=["Theorem 5"],
@@ -1833,6 +1857,7 @@ def _corollary6_inputs(draw: st.DrawFn) -> dict:
         "δw iid N(0, σ²), σ = 1e-3 or 1e-1",
     ],
     kind="almost-everywhere",
+    equivalent_mutants=_DLM_EQUIVALENT,
     given=_corollary6_inputs(),
     examples={"quick": 12, "default": 120, "thorough": 1200},
     depends_on=["Theorem 5"],
@@ -1885,6 +1910,7 @@ def _abs_hessian_scale(pb: dict[str, Any], fw) -> np.ndarray:
     ),
     hypotheses=[*_POINT_HYPOTHESES, "L = 2 or 3 here"],
     kind="identity",
+    mutant_notes=_KINK_MUTANT_NOTE,
     given=_points(depths=(2, 3), max_width=3, max_samples=4),
     depends_on=["Eq. 5.3", "Eq. 5.5"],
     evidence=(
