@@ -20,6 +20,9 @@ from rankclaims.kernels import (
 
 KR_MODULE = importlib.import_module("rankclaims.kernels.khatri_rao")
 
+# the module (the package exports a function of the same name)
+kr_module = importlib.import_module("rankclaims.kernels.khatri_rao")
+
 
 def formed(xp, b, c, **kw):
     """The reference: matrix_rank of the formed product, as NumPy values."""
@@ -244,7 +247,36 @@ def test_zero_factor(xp):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_batched_broadcast_matches_formed(xp, dtype):
+def test_small_batches_are_formed_whole_with_the_staged_decisions(xp, dtype, monkeypatch):
+    rng = np.random.default_rng(5)
+    b = rng.standard_normal((40, 4, 5)).astype(dtype)
+    c = rng.standard_normal((40, 3, 5)).astype(dtype)
+    b[::3, :, 4] = b[::3, :, 0]
+    c[::3, :, 4] = c[::3, :, 0]  # every third member: a repeated column pair, rank 5
+    c[1::7, :, :] = 0  # some members: K = 0
+    whole = khatri_rao_rank(xp.asarray(b), xp.asarray(c), return_decision=True)
+    assert whole.method == "formed-svd"
+    monkeypatch.setattr(kr_module, "BATCH_FORM_MAX_ENTRIES", 0)
+    staged = khatri_rao_rank(xp.asarray(b), xp.asarray(c), return_decision=True)
+    both = xp.to_numpy(whole.decided) & xp.to_numpy(staged.decided)
+    assert both.sum() >= 20  # the generic members, and K = 0, are decided by both
+    np.testing.assert_array_equal(xp.to_numpy(whole.rank)[both], xp.to_numpy(staged.rank)[both])
+    rank_f, _ = formed(xp, b, c)
+    np.testing.assert_array_equal(xp.to_numpy(whole.rank), rank_f)
+
+
+def test_extreme_magnitudes_keep_the_balanced_path(monkeypatch):
+    b = np.full((4, 2, 3), 1e-200)
+    c = np.full((4, 2, 3), 1e-200)
+    d = khatri_rao_rank(b, c, return_decision=True)  # forming would underflow to 0
+    assert d.method != "formed-svd" or int(d.rank[0]) == 1
+    assert (np.asarray(d.rank) == 1).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_batched_broadcast_matches_formed(xp, dtype, monkeypatch):
+    # the staged path on every member (small batches are otherwise formed whole: below)
+    monkeypatch.setattr(kr_module, "BATCH_FORM_MAX_ENTRIES", 0)
     rng = np.random.default_rng(4)
     b = rng.standard_normal((2, 1, 4, 7))
     b[0, 0, :, 5] = b[0, 0, :, 0]  # batch row 0: repeated column...
