@@ -78,14 +78,13 @@ DEFAULT_CLAIMS: tuple[str, ...] = (
     "sankar2018/lemma-3",
     "sankar2018/corollary-1",
     "sankar2018/corollary-2-corrected",
-    "soudry2016/fact-2",
-    # unbatched, for comparison
     "sankar2018/theorem-1",
-    "galanti2022/lemma-1",
-    "galanti2022/lemma-2",
+    "soudry2016/fact-2",
     "daneshmand2020/lemma-1-part-2",
     "daneshmand2020/lemma-5-corrected",
-    "soudry2016/fact-2",
+    # unbatched (a network and autograd per example), for comparison
+    "galanti2022/lemma-1",
+    "galanti2022/lemma-2",
     "soudry2016/theorem-4",
 )
 #: GPU targets: batched small-matrix rank (``n <= SMALL_N``) against NumPy on the CPU and

@@ -24,6 +24,25 @@ KR_MODULE = importlib.import_module("rankclaims.kernels.khatri_rao")
 kr_module = importlib.import_module("rankclaims.kernels.khatri_rao")
 
 
+@pytest.fixture(autouse=True)
+def _staged_subspace(monkeypatch):
+    """The tests below exercise the subspace stage (stage 4) on small products, which the
+    kernel otherwise forms at once (FORM_BEFORE_SUBSPACE_ENTRIES); one test checks that."""
+    monkeypatch.setattr(kr_module, "FORM_BEFORE_SUBSPACE_ENTRIES", 0)
+
+
+def test_small_undecided_products_are_formed_before_the_subspace_stage(monkeypatch):
+    monkeypatch.setattr(kr_module, "FORM_BEFORE_SUBSPACE_ENTRIES", 1 << 20)
+    rng = np.random.default_rng(7)
+    b = rng.standard_normal((20, 10)) @ rng.standard_normal((10, 300))
+    c = rng.standard_normal((20, 10)) @ rng.standard_normal((10, 300))
+    d = khatri_rao_rank(b, c, return_decision=True)
+    assert d.method == "formed-svd" and int(d.rank) == 100 and bool(d.decided)
+    monkeypatch.setattr(kr_module, "FORM_BEFORE_SUBSPACE_ENTRIES", 0)
+    staged = khatri_rao_rank(b, c, return_decision=True)
+    assert staged.method == "gram-eigh+subspace" and int(staged.rank) == 100
+
+
 def formed(xp, b, c, **kw):
     """The reference: matrix_rank of the formed product, as NumPy values."""
     d = matrix_rank(khatri_rao(xp.asarray(b), xp.asarray(c)), return_decision=True, **kw)
