@@ -591,6 +591,7 @@ def run_claim(
     # a batched claim declared for the GPU draws and decides on the device; any other runs
     # on the CPU
     result.device = device if c.batched and getattr(c.given, "rankclaims_gpu", False) else "cpu"
+    result.batched = c.batched
     if result.device != device:
         result.notes.append(
             f"runs on the CPU: --device {device} applies to batched claims whose check takes "

@@ -306,7 +306,7 @@ def instances_text(c: ClaimResult) -> str:
     of up to 100), 2.0 s, on cpu"``."""
     if not c.instances:
         return f"instances not recorded; {fmt_duration(c.duration_s)}, on {c.device}"
-    if c.batch_size > 1:
+    if c.batched or c.batch_size > 1:
         how = f"in {fmt_number(c.examples)} examples (batches of up to {c.batch_size})"
     else:
         how = "(one per example: not batched)"
@@ -323,7 +323,7 @@ def run_totals(claims: list[ClaimResult]) -> dict[str, Any]:
         "instances": instances,
         "search_s": search_s,
         "instances_per_s": instances / search_s if instances and search_s > 0 else None,
-        "batched": sum(1 for c in claims if c.batch_size > 1),
+        "batched": sum(1 for c in claims if c.batched or c.batch_size > 1),
         "devices": sorted({c.device for c in claims}),
     }
 

@@ -72,7 +72,7 @@ def _rate(c: ClaimResult) -> str:
     """``"1234 (2500 instances, batches of up to 100)"``: the rate, and what it rests on
     when the claim is batched."""
     rate = fmt_rate(c.instances_per_s)
-    if c.batch_size > 1 and c.instances:
+    if (c.batched or c.batch_size > 1) and c.instances:
         return f"{rate} ({c.instances} instances, batches of up to {c.batch_size})"
     return rate
 

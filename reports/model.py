@@ -76,7 +76,9 @@ class ClaimResult:
     #: a batch of independent instances decided by one kernel call), the sum of the batch
     #: sizes; ``premise_met``, ``decided`` and ``undecided`` then count instances too
     instances: int = 0
-    #: largest batch of one example (1: not batched)
+    #: the claim's examples are batches of instances (``rankclaims.generators.batched``)
+    batched: bool = False
+    #: largest batch of one example (1: not batched, or no batch larger than one drawn)
     batch_size: int = 1
     #: instances checked per second of the search (recorded counterexamples, the search and
     #: the shrinking of a failure included); a timing field, like ``duration_s``
