@@ -259,10 +259,11 @@ def s32_grid(seed: int) -> dict[str, Any]:
         for wd in wds
         for lr in lrs
     ]
-    h = train(S32["net"], runs, S32["epochs"], dtype=torch.float32)
-    shape = (len(seeds), len(Bs), len(wds), len(lrs))
     E = S32["epochs"]
     tail = max(1, round(TAIL * E))
+    # every epoch's ranks (the figures' curves); the train accuracy of the tail only
+    h = train(S32["net"], runs, E, dtype=torch.float32, eval_epochs=range(E + 1 - tail, E + 1))
+    shape = (len(seeds), len(Bs), len(wds), len(lrs))
     curve = h.hidden_rank().reshape(*shape, E + 1)
     final = curve[..., -tail:].mean(-1)
     acc = h.acc[:, -tail:].mean(-1).reshape(shape)
@@ -270,7 +271,6 @@ def s32_grid(seed: int) -> dict[str, Any]:
         "curve": curve,
         "final": final,
         "acc": acc,
-        "acc_curve": h.acc.reshape(*shape, E + 1),
         "ok": acc >= TRAINED,
         "rank": h.rank.reshape(*shape, E + 1, -1),
         "margin": float(h.margin.min()),
@@ -567,8 +567,9 @@ def s32_equal_steps(seed: int) -> dict[str, Any]:
             for lr in lrs
         ]
         E = STEPS * B // net.m
-        h = train(net, runs, E, dtype=torch.float32)
         tail = max(1, round(TAIL * E))
+        # every epoch's ranks (the figure's curves); the train accuracy of the tail only
+        h = train(net, runs, E, dtype=torch.float32, eval_epochs=range(E + 1 - tail, E + 1))
         final[:, b] = h.hidden_rank()[:, -tail:].mean(-1).reshape(len(seeds), len(lrs))
         acc[:, b] = h.acc[:, -tail:].mean(-1).reshape(len(seeds), len(lrs))
         steps = [t * (net.m // B) for t in range(E + 1)]
@@ -775,12 +776,13 @@ def s42_runs(seed: int) -> dict[str, Any]:
     for loss in S42["losses"]:
         net = dataclasses.replace(S42["net"], loss=loss)
         runs = [Run(seed=s, B=S42["B"], lr=S42["lr"], wd=wd) for s in seeds for wd in wds]
-        h = train(net, runs, S42["epochs"], dtype=torch.float32)
+        # only the last epoch's ranks and train accuracy are read (premise and facts)
+        E = S42["epochs"]
+        h = train(net, runs, E, dtype=torch.float32, rank_epochs=[E], eval_epochs=[E])
         shape = (len(seeds), len(wds))
         out[loss] = {
             "d": h.d.reshape(*shape, -1),
             "acc": h.acc.reshape(*shape, -1),
-            "loss": h.loss.reshape(*shape, -1),
             "norm": h.norm.mean(-1).reshape(*shape, -1),
             "rank": h.rank.mean(-1).reshape(*shape, -1),
             "fmax": _fmax(net, h, runs),
@@ -975,8 +977,11 @@ def appendix_a_runs(seed: int) -> dict[str, Any]:
             for s in seeds
             for lr in SA["lr"]
         ]
-        h = train(net, runs, SA["epochs"], dtype=torch.float32)
-        tail = max(1, round(TAIL * SA["epochs"]))
+        E = SA["epochs"]
+        tail = max(1, round(TAIL * E))
+        # only the tail's ranks and train accuracy are read
+        last = range(E + 1 - tail, E + 1)
+        h = train(net, runs, E, dtype=torch.float32, rank_epochs=last, eval_epochs=last)
         shape = (len(seeds), len(SA["lr"]))
         hid = net.hidden()
         out[key] = {

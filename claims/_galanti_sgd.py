@@ -79,6 +79,10 @@ BN_EPS = 1e-5
 RANK_THRESHOLD = 1e-4
 #: ranks are decided for this many epochs' snapshots at once
 RANK_CHUNK = 20
+#: a group of runs trained in lock step holds at most this many samples per step (runs ×
+#: batch size): past it a step's activations leave the CPU's caches and a step costs more
+#: per run (measured: 36 runs of B = 64 take twice as long per run as 18)
+GROUP_SAMPLES = 1152
 
 
 @dataclass(frozen=True)
@@ -268,89 +272,117 @@ def gradients(net: Net, ws, gamma, beta, x, y) -> list[torch.Tensor]:
     ``∂γ = Σ ∂u·A·(z − mean_B z)`` and ``∂z = γ·A·(∂u − mean_B ∂u)`` (the mean is
     differentiated through, the variance is not).
     """
-
-    def lin(h, w):
-        return torch.bmm(h, w.transpose(1, 2))
-
-    def bn_fwd(z, j):
-        centred = z - z.mean(dim=1, keepdim=True)
-        a = torch.rsqrt((centred * centred).mean(dim=1, keepdim=True) + BN_EPS)
-        xhat = centred * a
-        return xhat * gamma[:, j, None, None] + beta[:, j, None, None], (xhat, a)
-
     P = net.n_norms()
-    d_gamma = torch.zeros_like(gamma) if P else None
-    d_beta = torch.zeros_like(beta) if P else None
+    grads = [torch.empty_like(w) for w in ws]
+    if P:
+        grads += [torch.zeros_like(gamma), torch.zeros_like(beta)]
+    _Backprop(net, ws, gamma, beta, grads)(x, y, _target(net, y, ws[0].dtype))
+    return grads
 
-    def bn_bwd(du, j, cache):
-        xhat, a = cache
-        d_beta[:, j] = du.sum(dim=(1, 2))
-        d_gamma[:, j] = (du * xhat).sum(dim=(1, 2))
-        g = du - du.mean(dim=1, keepdim=True)
-        return g * (a * gamma[:, j, None, None])
 
-    dws: list[torch.Tensor | None] = [None] * len(ws)
-    if net.arch == "res_bn":
-        h0 = lin(x, ws[0])
-        hs, caches = [h0], []
-        h = h0
-        for i in range(net.L):
-            a1 = lin(h, ws[1 + 2 * i])
-            u1, c1 = bn_fwd(a1, 2 * i)
-            v = torch.relu(u1)
-            a2 = lin(v, ws[2 + 2 * i])
-            u2, c2 = bn_fwd(a2, 2 * i + 1)
-            h = h + torch.relu(u2)
-            caches.append((u1, c1, v, u2, c2))
-            hs.append(h)
-        out = lin(h, ws[-1])
-    else:
-        hs, caches = [x], []
-        h = x
-        for i in range(net.L):
-            z = lin(h, ws[i])
-            if net.bn:
-                u, c = bn_fwd(z, i)
-            else:
-                u, c = z, None
-            h = torch.relu(u)
-            caches.append((u, c))
-            hs.append(h)
-        out = lin(h, ws[-1])
-    # the loss: mean over the batch, summed over runs
-    Bsz = x.shape[1]
+def _target(net: Net, y: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """What :class:`_Backprop` takes for the labels ``y`` ``(..., B)``: the label indices
+    ``(..., B, 1)`` (cross-entropy) or the one-hot targets ``(..., B, k)`` (squared loss)."""
     if net.loss == "ce":
-        dout = torch.softmax(out, dim=-1)
-        dout.scatter_add_(-1, y[..., None], torch.full_like(dout[..., :1], -1.0))
-    else:
-        onehot = torch.nn.functional.one_hot(y, net.k).to(out.dtype)
-        dout = 2.0 * (out - onehot)
-    dout = dout / Bsz
-    dws[-1] = torch.bmm(dout.transpose(1, 2), hs[-1])
-    dh = torch.bmm(dout, ws[-1])
-    if net.arch == "res_bn":
-        for i in reversed(range(net.L)):
-            u1, c1, v, u2, c2 = caches[i]
-            h_in = hs[i]
-            du2 = dh * (u2 > 0)
-            da2 = bn_bwd(du2, 2 * i + 1, c2)
-            dws[2 + 2 * i] = torch.bmm(da2.transpose(1, 2), v)
-            dv = torch.bmm(da2, ws[2 + 2 * i])
-            du1 = dv * (u1 > 0)
-            da1 = bn_bwd(du1, 2 * i, c1)
-            dws[1 + 2 * i] = torch.bmm(da1.transpose(1, 2), h_in)
-            dh = dh + torch.bmm(da1, ws[1 + 2 * i])
-        dws[0] = torch.bmm(dh.transpose(1, 2), x)
-    else:
-        for i in reversed(range(net.L)):
-            u, c = caches[i]
-            du = dh * (u > 0)
-            dz = bn_bwd(du, i, c) if net.bn else du
-            dws[i] = torch.bmm(dz.transpose(1, 2), hs[i])
-            if i:
-                dh = torch.bmm(dz, ws[i])
-    grads = [g for g in dws if g is not None]
-    return [*grads, d_gamma, d_beta] if P else grads
+        return y[..., None]
+    return torch.nn.functional.one_hot(y, net.k).to(dtype)
+
+
+class _Backprop:
+    """The hand-written backward pass of :func:`gradients`, set up once for a group of runs
+    and called once per SGD step: the transposed weights and the per-layer ``γ``/``β``
+    columns are views made once (of parameters updated in place), and the gradients are
+    written into the given tensors ``grads`` (``[*dW, dγ, dβ]``, the shapes of the
+    parameters; views of one flat buffer in :func:`_train_group`). Per step this leaves only
+    the arithmetic of the pass, whose operations (and so whose numbers) are those of the
+    straightforward implementation; at these sizes the Python and dispatch cost per
+    operation, not the arithmetic, is the time of a step."""
+
+    def __init__(self, net: Net, ws, gamma, beta, grads: list[torch.Tensor]) -> None:
+        self.net, self.ws = net, list(ws)
+        self.wT = [w.transpose(1, 2) for w in self.ws]
+        P = net.n_norms()
+        self.g = [gamma[:, j, None, None] for j in range(P)]
+        self.b = [beta[:, j, None, None] for j in range(P)]
+        self.dws = grads[: len(self.ws)]
+        self.d_gamma, self.d_beta = (grads[-2], grads[-1]) if P else (None, None)
+        self._neg1: torch.Tensor | None = None
+
+    def _bn_fwd(self, z, j):
+        """Eq. 5 on ``z`` (consumed: updated in place), with what the backward pass needs."""
+        xhat = z.sub_(z.mean(dim=1, keepdim=True))  # centred
+        a = torch.rsqrt((xhat * xhat).mean(dim=1, keepdim=True) + BN_EPS)
+        xhat.mul_(a)
+        return torch.mul(xhat, self.g[j]).add_(self.b[j]), (xhat, a)
+
+    def _bn_bwd(self, du, j, cache):
+        """The backward pass of :meth:`_bn_fwd` (``du`` consumed: updated in place)."""
+        xhat, a = cache
+        self.d_beta[:, j] = du.sum(dim=(1, 2))
+        self.d_gamma[:, j] = (du * xhat).sum(dim=(1, 2))
+        return du.sub_(du.mean(dim=1, keepdim=True)).mul_(a * self.g[j])
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor, target: torch.Tensor) -> None:
+        """The gradients on the batches ``x`` ``(R, B, n)``, labels ``y`` ``(R, B)`` with
+        their :func:`_target`, into ``grads``."""
+        net, ws, wT, dws = self.net, self.ws, self.wT, self.dws
+        bmm, relu = torch.bmm, torch.relu
+        # ReLU's backward, ∂u = ∂h where u > 0 else 0, in one operation (autograd's): the
+        # values of ∂h·[u > 0], without its bool-to-float copy (zeros may differ in sign
+        # only, which no later operation can tell apart)
+        relu_bwd = torch.ops.aten.threshold_backward
+        if net.arch == "res_bn":
+            h = bmm(x, wT[0])
+            hs, caches = [h], []
+            for i in range(net.L):
+                u1, c1 = self._bn_fwd(bmm(h, wT[1 + 2 * i]), 2 * i)
+                v = relu(u1)
+                u2, c2 = self._bn_fwd(bmm(v, wT[2 + 2 * i]), 2 * i + 1)
+                h = h + relu(u2)
+                caches.append((u1, c1, v, u2, c2))
+                hs.append(h)
+        else:
+            hs, caches = [x], []
+            h = x
+            for i in range(net.L):
+                z = bmm(h, wT[i])
+                if net.bn:
+                    u, c = self._bn_fwd(z, i)
+                else:
+                    u, c = z, None
+                h = relu(u)
+                caches.append((u, c))
+                hs.append(h)
+        out = bmm(h, wT[-1])
+        # the loss: mean over the batch, summed over runs
+        if net.loss == "ce":
+            dout = torch.softmax(out, dim=-1)
+            neg1 = self._neg1
+            if neg1 is None or neg1.shape != target.shape:
+                neg1 = self._neg1 = torch.full(target.shape, -1.0, dtype=dout.dtype)
+            dout.scatter_add_(-1, target, neg1)
+        else:
+            dout = 2.0 * (out - target)
+        dout = dout / x.shape[1]
+        bmm(dout.transpose(1, 2), hs[-1], out=dws[-1])
+        dh = bmm(dout, ws[-1])
+        if net.arch == "res_bn":
+            for i in reversed(range(net.L)):
+                u1, c1, v, u2, c2 = caches[i]
+                da2 = self._bn_bwd(relu_bwd(dh, u2, 0), 2 * i + 1, c2)
+                bmm(da2.transpose(1, 2), v, out=dws[2 + 2 * i])
+                da1 = self._bn_bwd(relu_bwd(bmm(da2, ws[2 + 2 * i]), u1, 0), 2 * i, c1)
+                bmm(da1.transpose(1, 2), hs[i], out=dws[1 + 2 * i])
+                dh = dh + bmm(da1, ws[1 + 2 * i])
+            bmm(dh.transpose(1, 2), x, out=dws[0])
+        else:
+            for i in reversed(range(net.L)):
+                u, c = caches[i]
+                du = relu_bwd(dh, u, 0)
+                dz = self._bn_bwd(du, i, c) if net.bn else du
+                bmm(dz.transpose(1, 2), hs[i], out=dws[i])
+                if i:
+                    dh = bmm(dz, ws[i])
 
 
 # -- training --------------------------------------------------------------------------------
@@ -364,16 +396,25 @@ def train(
     data: tuple[np.ndarray, np.ndarray] | None = None,
     threads: int | None = 1,
     dtype: torch.dtype = torch.float64,
+    rank_epochs: Sequence[int] | None = None,
+    eval_epochs: Sequence[int] | None = None,
 ) -> History:
     """Train every run of ``runs`` for ``epochs`` epochs and record the history.
 
-    Runs sharing a batch size are trained together in one batched computation; every run
+    Runs sharing a batch size are trained together in batched computations (of at most
+    :data:`GROUP_SAMPLES` samples per step; a run's numbers do not depend on which runs
+    share its computation, bit for bit: every operation acts per run); every run
     takes ``m // B`` steps per epoch, each on the next ``B`` indices of a fresh permutation of
     the training set (drawn from the run's seed). ``data``: one dataset ``(X, y)`` for every
     run; by default each run trains on :func:`mixture_data` of its own seed. ``threads``:
     torch's intra-op threads during the call (1 by default: at these sizes threads cost more
     than they save, and the machine may be shared); restored afterwards. ``dtype``: the
     training precision (ranks are always decided in float64 on the stored weights).
+    ``rank_epochs``: the epochs ``t`` (0 to ``epochs``) whose ranks are decided (default:
+    all; the SVDs are a large part of the cost when a caller reads only the last epochs);
+    the others read rank −1, margin NaN. ``eval_epochs``: likewise the epochs whose train
+    loss and accuracy are evaluated (default: all; the others read NaN). Training, the norms
+    and ``d`` are the same either way.
     """
     runs = list(runs)
     if not runs:
@@ -383,23 +424,52 @@ def train(
     for r in runs:
         if not (1 <= r.B <= net.m) or net.m % r.B:
             raise ValueError(f"batch size {r.B} must divide m = {net.m}")
+
+    def epoch_set(name: str, ts: Sequence[int] | None) -> set[int]:
+        every = set(range(epochs + 1))
+        if ts is None:
+            return every
+        chosen = {int(t) for t in ts}
+        if not chosen <= every:
+            raise ValueError(f"{name} must lie in 0..{epochs}")
+        return chosen
+
+    ranked = epoch_set("rank_epochs", rank_epochs)
+    evaluated = epoch_set("eval_epochs", eval_epochs)
+    datasets: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per seed, made once
+    for r in runs:
+        if data is None and r.seed not in datasets:
+            datasets[r.seed] = mixture_data(r.seed, n=net.n, k=net.k, m=net.m)
     old_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
     try:
-        groups: dict[int, list[int]] = {}
+        by_batch: dict[int, list[int]] = {}
         for i, r in enumerate(runs):
-            groups.setdefault(r.B, []).append(i)
+            by_batch.setdefault(r.B, []).append(i)
+        groups: dict[tuple[int, int], list[int]] = {}
+        for B, ix in by_batch.items():
+            n = -(-len(ix) // max(1, GROUP_SAMPLES // B))  # chunks of (nearly) equal size
+            for c, part in enumerate(np.array_split(np.array(ix), n)):
+                groups[B, c] = [int(i) for i in part]
         parts = {
-            B: _train_group(net, [runs[i] for i in ix], epochs, data, dtype)
-            for B, ix in groups.items()
+            g: _train_group(
+                net,
+                [runs[i] for i in ix],
+                epochs,
+                [data if data is not None else datasets[runs[i].seed] for i in ix],
+                dtype,
+                ranked,
+                evaluated,
+            )
+            for g, ix in groups.items()
         }
     finally:
         torch.set_num_threads(old_threads)
     where = {}
-    for B, ix in groups.items():
+    for g, ix in groups.items():
         for j, i in enumerate(ix):
-            where[i] = (B, j)
+            where[i] = (g, j)
 
     def gather(key: str) -> np.ndarray:
         return np.stack([parts[where[i][0]][key][where[i][1]] for i in range(len(runs))])
@@ -418,48 +488,73 @@ def train(
 
 
 def _train_group(
-    net: Net, runs: list[Run], epochs: int, data, dtype: torch.dtype
+    net: Net,
+    runs: list[Run],
+    epochs: int,
+    data: list[tuple[np.ndarray, np.ndarray]],
+    dtype: torch.dtype,
+    ranked: set[int],
+    evaluated: set[int],
 ) -> dict[str, np.ndarray]:
-    """Runs sharing one batch size ``B``, trained in lock step."""
+    """Runs sharing one batch size ``B``, trained in lock step; ``data[i]`` is run ``i``'s
+    dataset ``(X, y)``.
+
+    Every parameter (the matrices, then ``γ`` and ``β``) is a view of one flat buffer, and so
+    are the gradients and the momentum buffers, so that an SGD step updates all parameters
+    with a handful of operations on the flat buffers, with per-element learning rates,
+    decays and momenta: elementwise, the same operations (so the same numbers) as one update
+    per parameter. The batches of an epoch are gathered once per epoch."""
     R, B = len(runs), runs[0].B
-    xs, ys, inits = [], [], {}
+    inits = {}
     for r in runs:
-        x, y = data if data is not None else mixture_data(r.seed, n=net.n, k=net.k, m=net.m)
-        xs.append(x)
-        ys.append(y)
         if r.seed not in inits:
             inits[r.seed] = init_net(net, r.seed)
-    X = torch.as_tensor(np.stack(xs), dtype=dtype)  # (R, m, n)
-    Y = torch.as_tensor(np.stack(ys), dtype=torch.int64)  # (R, m)
-    ws = [
+    X = torch.as_tensor(np.stack([x for x, _ in data]), dtype=dtype)  # (R, m, n)
+    Y = torch.as_tensor(np.stack([y for _, y in data]), dtype=torch.int64)  # (R, m)
+    P = net.n_norms()
+    values = [
         torch.as_tensor(np.stack([inits[r.seed][0][i] for r in runs]), dtype=dtype)
         for i in range(len(net.shapes()))
     ]
-    P = net.n_norms()
-    gamma = torch.as_tensor(np.stack([inits[r.seed][1] for r in runs]).reshape(R, P), dtype=dtype)
-    beta = torch.as_tensor(np.stack([inits[r.seed][2] for r in runs]).reshape(R, P), dtype=dtype)
-    params = [*ws, gamma, beta] if P else list(ws)  # updated in place, gradients by hand
-    bufs = [torch.zeros_like(p) for p in params]
+    if P:
+        values += [
+            torch.as_tensor(np.stack([inits[r.seed][j] for r in runs]).reshape(R, P), dtype=dtype)
+            for j in (1, 2)
+        ]
+    sizes = [v.numel() for v in values]
+    flat = torch.cat([v.reshape(-1) for v in values])  # the parameters
+    grad = torch.zeros_like(flat)
+    buf = torch.zeros_like(flat)  # momentum
+    tmp = torch.empty_like(flat)
 
-    def col(values, like):  # a per-run scalar broadcast against a parameter
-        t = torch.as_tensor(values, dtype=dtype)
-        return t.reshape(R, *([1] * (like.dim() - 1)))
+    def views(t: torch.Tensor) -> list[torch.Tensor]:
+        return [p.view(v.shape) for p, v in zip(t.split(sizes), values, strict=True)]
 
-    lr = [col([r.lr for r in runs], p) for p in params]
-    wd2 = [col([2.0 * r.wd for r in runs], p) for p in params]
-    mu = [col([r.momentum for r in runs], p) for p in params]
+    params, grads = views(flat), views(grad)
+    M = len(net.shapes())
+    ws = params[:M]
+    gamma, beta = (params[M], params[M + 1]) if P else (flat.new_zeros(R, 0),) * 2
+
+    def per_element(vals: list[float]) -> torch.Tensor:
+        """A per-run scalar for every element of the flat buffer."""
+        col = torch.as_tensor(vals, dtype=dtype)
+        return torch.cat([col.reshape(R, 1).expand(R, v[0].numel()).reshape(-1) for v in values])
+
+    lr = per_element([r.lr for r in runs])
+    wd2 = per_element([2.0 * r.wd for r in runs])
+    mu = per_element([r.momentum for r in runs])
     use_momentum = any(r.momentum for r in runs)
+    backprop = _Backprop(net, ws, gamma, beta, grads)
     rngs = [np.random.default_rng([r.seed, 13]) for r in runs]
     rows = torch.arange(R)[:, None]
     T = net.m // B
 
-    M = len(ws)
     out = {
-        "rank": np.zeros((R, epochs + 1, M), dtype=np.int64),
-        "margin": np.zeros((R, epochs + 1, M)),
+        "rank": np.full((R, epochs + 1, M), -1, dtype=np.int64),
+        "margin": np.full((R, epochs + 1, M), np.nan),
         "norm": np.zeros((R, epochs + 1, M)),
-        "loss": np.zeros((R, epochs + 1)),
-        "acc": np.zeros((R, epochs + 1)),
+        "loss": np.full((R, epochs + 1), np.nan),
+        "acc": np.full((R, epochs + 1), np.nan),
         "d": np.zeros((R, epochs)),
         "steps": np.full(R, epochs * T, dtype=np.int64),
     }
@@ -492,40 +587,48 @@ def _train_group(
             snap = [w.detach().clone() for w in ws]
             for i, w in enumerate(snap):
                 out["norm"][:, t, i] = torch.linalg.matrix_norm(w.double()).numpy()
-            pending.append((t, snap))
-            if len(pending) >= RANK_CHUNK:
-                decide_ranks()
-            # evaluation: batch norm with the statistics of the whole training set
-            logits = forward(net, snap, gamma, beta, X)
-            out["loss"][:, t] = losses(net, logits, Y).numpy()
-            out["acc"][:, t] = (logits.argmax(-1) == Y).to(dtype).mean(1).numpy()
+            if t in ranked:
+                pending.append((t, snap))
+                if len(pending) >= RANK_CHUNK:
+                    decide_ranks()
+            if t in evaluated:
+                # evaluation: batch norm with the statistics of the whole training set
+                logits = forward(net, snap, gamma, beta, X)
+                out["loss"][:, t] = losses(net, logits, Y).numpy()
+                out["acc"][:, t] = (logits.argmax(-1) == Y).to(dtype).mean(1).numpy()
         return snap
 
-    prev = record(0)
-    for epoch in range(epochs):
-        perm = torch.as_tensor(np.stack([g.permutation(net.m) for g in rngs]))  # (R, m)
-        for t in range(T):
-            ii = perm[:, t * B : (t + 1) * B]
-            grads = gradients(net, ws, gamma, beta, X[rows, ii], Y[rows, ii])
-            with torch.no_grad():
-                for j, (p, g) in enumerate(zip(params, grads, strict=True)):
-                    step = g + wd2[j] * p
-                    if use_momentum:
-                        bufs[j].mul_(mu[j]).add_(step)
-                        step = bufs[j]
-                    p.sub_(lr[j] * step)
-        snap = record(epoch + 1)
-        out["d"][:, epoch] = np.mean(
-            [
-                torch.linalg.matrix_norm(a.double() - b.double()).numpy()
-                for a, b in zip(snap, prev, strict=True)
-            ],
-            axis=0,
-        )
-        prev = snap
+    with torch.no_grad():
+        prev = record(0)
+        for epoch in range(epochs):
+            perm = torch.as_tensor(np.stack([g.permutation(net.m) for g in rngs]))  # (R, m)
+            # the epoch's batches, (T, R, B, ·): step t takes indices t·B..(t+1)·B of perm
+            xe = X[rows, perm].view(R, T, B, -1).transpose(0, 1).contiguous()
+            ye = Y[rows, perm].view(R, T, B).transpose(0, 1).contiguous()
+            target = _target(net, ye, dtype)
+            for t in range(T):
+                backprop(xe[t], ye[t], target[t])
+                # W ← W − η·v, v ← μ·v + ∇ + 2λW (v = ∇ + 2λW without momentum)
+                torch.mul(wd2, flat, out=tmp)
+                tmp.add_(grad)
+                if use_momentum:
+                    buf.mul_(mu).add_(tmp)
+                    torch.mul(lr, buf, out=tmp)
+                else:
+                    tmp.mul_(lr)
+                flat.sub_(tmp)
+            snap = record(epoch + 1)
+            out["d"][:, epoch] = np.mean(
+                [
+                    torch.linalg.matrix_norm(a.double() - b.double()).numpy()
+                    for a, b in zip(snap, prev, strict=True)
+                ],
+                axis=0,
+            )
+            prev = snap
     decide_ranks()
     for i, w in enumerate(prev):
         out[f"W{i}"] = w.double().numpy()
-    out["gamma"] = gamma.detach().double().numpy()
-    out["beta"] = beta.detach().double().numpy()
+    out["gamma"] = gamma.double().numpy().copy()
+    out["beta"] = beta.double().numpy().copy()
     return out

@@ -61,6 +61,33 @@ def test_deterministic_for_a_seed():
     assert not np.array_equal(a.weights[0][0], c.weights[0][0])
 
 
+def test_chunked_groups_and_skipped_epochs_change_no_number(monkeypatch):
+    """A run's numbers do not depend on which runs share its batched computation (bit for
+    bit, float32 as the claims), nor on which epochs' ranks and evaluations are skipped."""
+    net = Net(arch="mlp_bn", **TINY)
+    runs = [
+        Run(seed=s, B=B, lr=lr, wd=0.01, momentum=0.9)
+        for s in (1, 2)
+        for B in (3, 6)
+        for lr in (0.02, 0.05)
+    ]
+    full = train(net, runs, 4, dtype=torch.float32)
+    monkeypatch.setattr(gx_sgd, "GROUP_SAMPLES", 6)  # groups of 2 (B = 3) and 1 (B = 6) runs
+    part = train(net, runs, 4, dtype=torch.float32, rank_epochs=[0, 4], eval_epochs=[3, 4])
+    for key in ("norm", "d", "steps"):
+        np.testing.assert_array_equal(getattr(part, key), getattr(full, key))
+    for a, b in zip(part.weights, full.weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(part.rank[:, [0, 4]], full.rank[:, [0, 4]])
+    np.testing.assert_array_equal(part.margin[:, [0, 4]], full.margin[:, [0, 4]])
+    assert (part.rank[:, 1:4] == -1).all() and np.isnan(part.margin[:, 1:4]).all()
+    np.testing.assert_array_equal(part.acc[:, 3:], full.acc[:, 3:])
+    np.testing.assert_array_equal(part.loss[:, 3:], full.loss[:, 3:])
+    assert np.isnan(part.acc[:, :3]).all() and np.isnan(part.loss[:, :3]).all()
+    with pytest.raises(ValueError):
+        train(net, runs, 4, rank_epochs=[5])
+
+
 def test_distance_between_epochs_matches_its_definition():
     """d(W_{t+1}, W_t) = (1/|E_T|) Σ ‖W_{t+1} − W_t‖_F over every trainable matrix."""
     net = Net(arch="res_bn", **TINY)
