@@ -178,6 +178,11 @@ class Check:
         singular value from a tiny one). ``notion="numerical"`` means the paper's rank *is*
         the thresholded count (an experiment's numerical rank): a failure decided with a
         margin of at least ``CERTIFY_MARGIN`` is then certified.
+
+        A stack of matrices (``a`` of shape ``(..., m, n)``) gives an integer array, decided
+        by one kernel call: its margin is the smallest, and one member in the grey zone makes
+        the example undecided (in a batched claim's :class:`BatchCheck` the leading axis is
+        the batch of instances instead).
         """
         op = site_operator("rank", name)
         r = self._rank(a, name, rtol=rtol, notion=notion)
@@ -185,16 +190,19 @@ class Check:
         # so that the mutant differs from the claim)
         return r + 1 if op == "rank+1" else (r - 1 if op == "rank-1" else r)
 
-    def _rank(self, a: Any, name: str, *, rtol: float | None, notion: str) -> int:
+    def _rank(self, a: Any, name: str, *, rtol: float | None, notion: str) -> Any:
         if notion not in ("exact", "numerical"):
             raise ValueError(f"notion={notion!r} must be 'exact' or 'numerical'")
         if self.exact:
-            return int(exact_rank(a))
+            r = exact_rank(a)
+            return int(r) if np.ndim(r) == 0 else np.asarray(r)
         arr = np.asarray(a)
         if arr.dtype == object:
             arr = arr.astype(np.float64)
         tol = rank_rtol(arr.dtype) if rtol is None else rtol
         d = matrix_rank(arr, rtol=tol, return_decision=True)
+        if arr.ndim > 2:  # a stack of matrices: one call, one margin, any undecided undecides
+            return self._ranks(d, arr, name, notion)
         margin = float(d.margin)
         self._margin(name, margin)
         if not bool(d.decided):
@@ -206,6 +214,22 @@ class Check:
             # may still be exactly zero or not
             self.record.exact_rank_estimated = True
         return rank
+
+    def _ranks(self, d: Any, arr: np.ndarray, name: str, notion: str) -> np.ndarray:
+        """The ranks of a stack of matrices (leading axes), decided by one kernel call."""
+        margins = np.asarray(d.margin, dtype=np.float64)
+        margin = float(margins.min()) if margins.size else math.inf
+        self._margin(name, margin)
+        decided = np.asarray(d.decided, dtype=bool)
+        if not decided.all():
+            raise Undecided(
+                f"rank of {name} in the grey zone for {int((~decided).sum())} of "
+                f"{decided.size} matrices (margin {margin:.3g} <= 1)"
+            )
+        ranks = np.asarray(d.rank, dtype=np.int64)
+        if notion == "exact" and bool(np.any(ranks < min(arr.shape[-2:]))):
+            self.record.exact_rank_estimated = True
+        return ranks
 
     def rank_at_most(
         self, a: Any, bound: int, name: str, *, rtol: float | None = None, atol: float = 0.0

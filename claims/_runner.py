@@ -267,8 +267,8 @@ def _run_example(c: Claim, inputs: Any, stats: _Stats, target: bool) -> None:
         _run_instance(c, inputs, stats, target)
 
 
-#: a batch re-checks at most this many of its failed instances alone; the rest count as
-#: undecided (a certified one ends the search; an uncertified one rarely has company)
+#: a batch re-checks at most this many of its failed instances alone, a sample drawn from
+#: the batch's seed; the rest count as undecided (a certified one ends the search)
 MAX_RECHECKS = 4
 
 
@@ -293,8 +293,14 @@ def _run_batch(c: Claim, batch: Batch, stats: _Stats, target: bool) -> None:
     stats.premise_met += decided
     stats.decided += decided
     stats.merge(rec)
-    for n, i in enumerate(sorted(bc.failed)):
-        if n < MAX_RECHECKS:
+    failed = sorted(bc.failed)
+    if len(failed) > MAX_RECHECKS:  # a sample of them, drawn from the batch's own seed
+        pick = np.random.default_rng([batch.seed, 7]).choice(len(failed), MAX_RECHECKS, False)
+        chosen = {failed[j] for j in pick}
+    else:
+        chosen = set(failed)
+    for i in failed:
+        if i in chosen:
             _run_instance(c, batch.instance(i), stats, target=False)
             continue
         stats.instances += 1
