@@ -23,11 +23,18 @@ from typing import Any
 
 import numpy as np
 
-from rankclaims.claims._core import Check, _ExampleRecord, _perturbed, rank_rtol
+from rankclaims.claims._core import (
+    Check,
+    PremiseUnmet,
+    Undecided,
+    Violation,
+    _ExampleRecord,
+    rank_rtol,
+)
 from rankclaims.claims._mutation import site_operator
 from rankclaims.kernels import khatri_rao_rank, matrix_rank
 
-__all__ = ["BatchCheck"]
+__all__ = ["BatchCheck", "outcome_alone"]
 
 
 def _np(x: Any) -> np.ndarray:
@@ -109,13 +116,17 @@ class BatchCheck(Check):
 
     # -- ranks ---------------------------------------------------------------------------
     def _decided(self, d: Any, name: str) -> np.ndarray:
-        margin = _np(d.margin).astype(np.float64).reshape(self.size)
-        decided = _np(d.decided).astype(bool).reshape(self.size)
+        """Ranks of one matrix per instance, or of a stack per instance (``(size, ..., m,
+        n)``): an instance's margin is its smallest, and one of its matrices in the grey
+        zone makes it undecided."""
+        ranks = _np(d.rank).astype(np.int64)
+        margin = _np(d.margin).astype(np.float64).reshape(self.size, -1).min(axis=1)
+        decided = _np(d.decided).astype(bool).reshape(self.size, -1).all(axis=1)
         live = self.alive & decided
         if live.any():
             self._margin(name, float(margin[live].min()))
         self._drop(~decided, self.undecided, f"rank of {name} in the grey zone (margin <= 1)")
-        return _np(d.rank).astype(np.int64).reshape(self.size)
+        return ranks
 
     def _as_float(self, a: Any) -> Any:
         if _is_torch(a):
@@ -126,6 +137,8 @@ class BatchCheck(Check):
         return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
 
     def rank(self, a: Any, name: str, *, rtol: float | None = None, notion: str = "exact") -> Any:
+        """:meth:`Check.rank` per instance: ``a`` of shape ``(size, m, n)``, or ``(size, ...,
+        m, n)`` for a stack of matrices per instance; the ranks have ``a``'s leading shape."""
         if notion not in ("exact", "numerical"):
             raise ValueError(f"notion={notion!r} must be 'exact' or 'numerical'")
         op = site_operator("rank", name)
@@ -144,7 +157,7 @@ class BatchCheck(Check):
         tol = rank_rtol(_dtype(arr)) if rtol is None else rtol
         d = matrix_rank(arr, rtol=tol, atol=float(atol), return_decision=True)
         r = self._decided(d, name)
-        over = self.alive & (r > _np(bound))
+        over = self.alive & (r > _np(bound)).reshape(self.size, -1).any(axis=1)
         self._drop(over, self.failed, f"fails: {name} ≤ bound")
         return r
 
@@ -178,8 +191,7 @@ class BatchCheck(Check):
         self._drop(~ok, self.failed, f"fails: {what}")
 
     def close(self, lhs: Any, rhs: Any, name: str, *, tol: float, scale: Any = None) -> None:
-        if site_operator("close", name) == "perturb":
-            rhs = _perturbed(_np(lhs), _np(rhs), tol, None if scale is None else 1.0)
+        perturb = site_operator("close", name) == "perturb"
         a = _np(lhs).astype(np.float64)
         b = _np(rhs).astype(np.float64)
         a = np.broadcast_to(a, np.broadcast_shapes(a.shape, b.shape))
@@ -187,13 +199,19 @@ class BatchCheck(Check):
         if a.ndim == 0 or a.shape[0] != self.size:
             raise ValueError(f"{name}: a batched identity needs values per instance (axis 0)")
         flat_a, flat_b = a.reshape(self.size, -1), b.reshape(self.size, -1)
-        finite = np.isfinite(flat_a).all(axis=1) & np.isfinite(flat_b).all(axis=1)
-        self._drop(~finite, self.undecided, f"{name}: non-finite values")
-        err = np.linalg.norm(np.where(finite[:, None], flat_a - flat_b, 0.0), axis=1)
         if scale is None:
             sc = np.maximum(np.linalg.norm(flat_a, axis=1), np.linalg.norm(flat_b, axis=1))
         else:
             sc = np.broadcast_to(_np(scale).astype(np.float64), (self.size,))
+        if perturb:  # Check.close's mutant per instance: 1000·tol·scale spread over its entries
+            delta = 1000.0 * float(tol) * np.where(sc > 0, sc, 1.0)
+            delta = np.where(delta > 0, delta, 1e-6)
+            flat_b = flat_b + (delta / np.sqrt(max(flat_b.shape[1], 1)))[:, None]
+            if scale is None:
+                sc = np.maximum(np.linalg.norm(flat_a, axis=1), np.linalg.norm(flat_b, axis=1))
+        finite = np.isfinite(flat_a).all(axis=1) & np.isfinite(flat_b).all(axis=1)
+        self._drop(~finite, self.undecided, f"{name}: non-finite values")
+        err = np.linalg.norm(np.where(finite[:, None], flat_a - flat_b, 0.0), axis=1)
         bound = tol * sc
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(bound > 0, err / bound, np.where(err == 0, 0.0, np.inf))
@@ -261,11 +279,29 @@ class BatchCheck(Check):
         self._unbatchable("mean_at_most")
 
     # -- the outcome ---------------------------------------------------------------------
-    def outcome(self) -> dict[str, Any]:
-        """Per-instance outcome: ``decided`` (indices), and the reasons of the others."""
-        return {
-            "decided": np.flatnonzero(self.alive).tolist(),
-            "unmet": self.unmet,
-            "undecided": self.undecided,
-            "failed": self.failed,
-        }
+    def outcomes(self) -> list[str]:
+        """Each instance's outcome after the check: ``unmet``, ``undecided``, ``failed`` or
+        ``decided``."""
+        out = ["decided" if alive else "" for alive in self.alive]
+        for reasons, what in ((self.unmet, "unmet"), (self.undecided, "undecided")):
+            for i in reasons:
+                out[i] = what
+        for i in self.failed:
+            out[i] = "failed"
+        return out
+
+
+def outcome_alone(check: Any, inputs: dict[str, Any], *, exact: bool = False) -> str:
+    """The outcome one instance gets from the unbatched :class:`Check` (what a batch's
+    :meth:`BatchCheck.outcomes` must equal, instance by instance): ``unmet``,
+    ``undecided``, ``failed`` or ``decided``. ``check`` is a claim or its check function."""
+    fn = getattr(check, "check", check)
+    try:
+        fn(Check(exact=exact), **inputs)
+    except PremiseUnmet:
+        return "unmet"
+    except Undecided:
+        return "undecided"
+    except Violation:
+        return "failed"
+    return "decided"

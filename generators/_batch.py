@@ -23,7 +23,6 @@ the counterexample in the report, an instance, is plain NumPy data that replays 
 from __future__ import annotations
 
 import contextvars
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -323,8 +322,3 @@ def _unit_lower(sampler: Sampler, n: int, k: int, zeros: Any, eye: Any) -> Any:
     if len(rows):
         out[:, rows, cols] = sampler.integers(-k, k, len(rows))
     return out
-
-
-def batch_entries(batch: Batch) -> int:
-    """How many array entries a batch holds (a size measure for reports)."""
-    return sum(math.prod(tuple(v.shape)) for v in batch.stacked.values())

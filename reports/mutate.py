@@ -4,18 +4,18 @@ Each claim runs as written (its verdict and evidence are the report's, as in
 ``rankclaims report``) and, if it holds, every mutant of it
 (:mod:`rankclaims.claims._mutate`); each claim's result carries a ``mutation`` field and the
 report a ``mutation`` summary (kill rate, survivors with explanations). With ``jobs > 1``
-the claims are spread over worker processes (one claim per task, results merged in
-declaration order). The report is written atomically at the end, as ``rankclaims report``
-writes it.
+the claims are spread over worker processes (``rankclaims report``'s pool,
+:func:`rankclaims.reports.run.map_in_workers`: one claim per task, a dead worker's claim an
+``error``, results merged in declaration order). The report is written atomically at the
+end, as ``rankclaims report`` writes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -59,7 +59,7 @@ def run_mutation(
     from rankclaims.claims import claims_of, paper_titles
     from rankclaims.claims._runner import examples_for
     from rankclaims.reports.cli import environment
-    from rankclaims.reports.run import fill_reproduce
+    from rankclaims.reports.run import fill_reproduce, map_in_workers, outcome_result
     from rankclaims.reports.writers import write_report
 
     stream = stream if stream is not None else sys.stderr
@@ -84,12 +84,14 @@ def run_mutation(
             stream.write(f"[{i}/{len(claims)}] {_line(r)}\n")
             stream.flush()
     else:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            futures = {c.id: pool.submit(_mutate_one, c.id, profile, seed) for c in claims}
-            for i, c in enumerate(claims, 1):
-                r = ClaimResult.from_json(futures[c.id].result())
+        # the report's worker pool: a worker that dies makes its claim an error, Ctrl-C ends
+        # the workers, and each worker takes its share of the cores
+        tasks = map_in_workers(_mutate_one, claims, lambda c: (c.id, profile, seed), jobs)
+        with contextlib.closing(tasks):
+            for c, outcome in tasks:
+                r = outcome_result(c, outcome, profile, None, "cpu")
                 results[c.id] = r
-                stream.write(f"[{i}/{len(claims)}] {_line(r)}\n")
+                stream.write(f"[{len(results)}/{len(claims)}] {_line(r)}\n")
                 stream.flush()
     titles = paper_titles()
     report = Report(

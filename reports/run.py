@@ -51,6 +51,7 @@ __all__ = [
     "fill_reproduce",
     "find_claim",
     "map_in_workers",
+    "outcome_result",
     "publish",
     "resolve_jobs",
     "run_report",
@@ -324,7 +325,7 @@ def map_in_workers(
         pending.extendleft(reversed(again))
 
 
-def _outcome_result(
+def outcome_result(
     c: Claim, outcome: Any, profile: str, budget_s: float | None, device: str
 ) -> ClaimResult:
     """The result of a claim run in a worker: what it returned, else an ``error`` result
@@ -467,7 +468,7 @@ def run_report(
             tasks = map_in_workers(_run_claim_job, claims, args_of, jobs)
             with contextlib.closing(tasks):
                 for c, outcome in tasks:
-                    r = _outcome_result(c, outcome, profile, budget_s, device)
+                    r = outcome_result(c, outcome, profile, budget_s, device)
                     results[c.id] = r
                     show(r, f"[{len(results)}/{len(claims)}] {c.paper} {c.label}")
     except KeyboardInterrupt:

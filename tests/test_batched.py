@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from rankclaims import generators as gen
 from rankclaims.claims import BatchCheck, Check, claims_of, get_claim, rank_rtol, run_claim
-from rankclaims.claims._core import PremiseUnmet, Undecided, Violation, replace
+from rankclaims.claims._batched import outcome_alone
+from rankclaims.claims._core import Violation, replace
 from rankclaims.claims._runner import decode_inputs
 from rankclaims.generators._batch import batch_profile
 from rankclaims.kernels import exact_rank
@@ -69,38 +70,29 @@ def test_batch_rejects_inconsistent_stacks() -> None:
         gen.Sampler(0, 0)
 
 
-def _alone(claim, inputs) -> str:
-    """The outcome of one instance under the unbatched Check."""
+def draw_batch(c, data, *, profile: str = "quick"):
+    """A batch of claim ``c`` as its search on ``profile`` draws one."""
+    token = batch_profile.set(profile)
     try:
-        claim.check(Check(), **inputs)
-    except PremiseUnmet:
-        return "unmet"
-    except Undecided:
-        return "undecided"
-    except Violation:
-        return "failed"
-    return "decided"
+        return data.draw(c.given)
+    finally:
+        batch_profile.reset(token)
 
 
-@pytest.mark.parametrize("cid", ["sankar2018/lemma-3", "sankar2018/corollary-2"])
+@pytest.mark.parametrize("cid", BATCHED)
 @settings(max_examples=15, deadline=None)
 @given(data=st.data())
 def test_batch_outcomes_equal_the_instances_alone(cid: str, data) -> None:
+    """Every batched claim: each instance's outcome in the batch (unmet, undecided, failed,
+    decided) is the one the unbatched Check gives it alone."""
     c = get_claim(cid)
-    token = batch_profile.set("quick")
-    try:
-        batch = data.draw(c.given)
-    finally:
-        batch_profile.reset(token)
+    batch = draw_batch(c, data)
     bc = BatchCheck(batch.size)
     c.check(bc, **batch.inputs())
-    outcome = {i: "decided" for i in np.flatnonzero(bc.alive)}
-    outcome.update(dict.fromkeys(bc.unmet, "unmet"))
-    outcome.update(dict.fromkeys(bc.undecided, "undecided"))
-    outcome.update(dict.fromkeys(bc.failed, "failed"))
-    assert sorted(outcome) == list(range(batch.size))
+    outcomes = bc.outcomes()
+    assert len(outcomes) == batch.size and "" not in outcomes
     for i in range(batch.size):
-        assert outcome[i] == _alone(c, batch.instance(i)), f"instance {i}"
+        assert outcomes[i] == outcome_alone(c, batch.instance(i)), f"instance {i}"
 
 
 def test_premise_mask_counts_each_instance_once() -> None:
@@ -236,14 +228,11 @@ def test_torch_batch_outcomes_equal_the_instances_alone(data) -> None:
     assert batch.device == "torch:cpu" and not isinstance(batch.stacked["A"], np.ndarray)
     bc = BatchCheck(batch.size)
     c.check(bc, **batch.inputs())
-    for i in range(batch.size):
-        alone = _alone(c, batch.instance(i))
-        if i in bc.failed:
-            assert alone == "failed"
-        elif i in bc.unmet:
-            assert alone == "unmet"
-        elif bc.alive[i]:
-            assert alone == "decided"
+    for i, outcome in enumerate(bc.outcomes()):
+        # an instance the GPU path leaves in the grey zone is not compared: the tensors'
+        # SVD may round differently from NumPy's; every other outcome must agree
+        if outcome != "undecided":
+            assert outcome == outcome_alone(c, batch.instance(i)), f"instance {i}"
 
 
 def test_a_claim_that_cannot_take_tensors_runs_on_the_cpu_and_says_so() -> None:

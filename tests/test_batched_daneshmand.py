@@ -5,14 +5,12 @@ the unbatched generators' structure."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rankclaims import generators as gen
-from rankclaims.claims import BatchCheck, Check, claims_of, get_claim
-from rankclaims.claims._core import PremiseUnmet, Undecided, Violation
-from rankclaims.generators._batch import batch_profile
+from rankclaims.claims import claims_of, get_claim
+from rankclaims.claims._batched import outcome_alone
 
 claims_of(None)
 
@@ -36,44 +34,11 @@ def test_the_converted_claims_are_batched() -> None:
     assert set(CONVERTED) <= batched
 
 
-def _alone(claim, inputs) -> str:
-    try:
-        claim.check(Check(), **inputs)
-    except PremiseUnmet:
-        return "unmet"
-    except Undecided:
-        return "undecided"
-    except Violation:
-        return "failed"
-    return "decided"
-
-
-@pytest.mark.parametrize("cid", CONVERTED)
-@settings(max_examples=15, deadline=None)
-@given(data=st.data())
-def test_batch_outcomes_equal_the_instances_alone(cid: str, data) -> None:
-    c = get_claim(cid)
-    token = batch_profile.set("quick")
-    try:
-        batch = data.draw(c.given)
-    finally:
-        batch_profile.reset(token)
-    bc = BatchCheck(batch.size)
-    c.check(bc, **batch.inputs())
-    outcome = {i: "decided" for i in np.flatnonzero(bc.alive)}
-    outcome.update(dict.fromkeys(bc.unmet, "unmet"))
-    outcome.update(dict.fromkeys(bc.undecided, "undecided"))
-    outcome.update(dict.fromkeys(bc.failed, "failed"))
-    assert sorted(outcome) == list(range(batch.size))
-    for i in range(batch.size):
-        assert outcome[i] == _alone(c, batch.instance(i)), f"instance {i}"
-
-
-def test_known_counterexamples_still_fail_alone() -> None:
+def test_known_counterexamples_still_failoutcome_alone() -> None:
     for cid in ("daneshmand2020/lemma-1-part-1", "daneshmand2020/lemma-5"):
         c = get_claim(cid)
         for cex in c.counterexamples:
-            assert _alone(c, dict(cex)) == "failed", cid
+            assert outcome_alone(c, dict(cex)) == "failed", cid
 
 
 @settings(max_examples=20, deadline=None)

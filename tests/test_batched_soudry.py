@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from rankclaims import generators as gen
 from rankclaims.claims import BatchCheck, Check, claims_of, get_claim
 from rankclaims.claims import soudry2016 as s
-from rankclaims.claims._core import PremiseUnmet, Undecided, Violation, to_exact
+from rankclaims.claims._batched import outcome_alone
+from rankclaims.claims._core import Violation, to_exact
 from rankclaims.generators._batch import batch_profile
 
 claims_of(None)
@@ -34,42 +35,10 @@ def test_the_converted_claims_are_batched() -> None:
     assert set(CONVERTED) <= batched
 
 
-def _alone(claim, inputs, *, exact: bool = False) -> str:
-    try:
-        claim.check(Check(exact=exact), **inputs)
-    except PremiseUnmet:
-        return "unmet"
-    except Undecided:
-        return "undecided"
-    except Violation:
-        return "failed"
-    return "decided"
-
-
 def _outcomes(claim, batch) -> dict[int, str]:
     bc = BatchCheck(batch.size)
     claim.check(bc, **batch.inputs())
-    out = {int(i): "decided" for i in np.flatnonzero(bc.alive)}
-    out.update(dict.fromkeys(bc.unmet, "unmet"))
-    out.update(dict.fromkeys(bc.undecided, "undecided"))
-    out.update(dict.fromkeys(bc.failed, "failed"))
-    assert sorted(out) == list(range(batch.size))
-    return out
-
-
-@pytest.mark.parametrize("cid", CONVERTED)
-@settings(max_examples=15, deadline=None)
-@given(data=st.data())
-def test_batch_outcomes_equal_the_instances_alone(cid: str, data) -> None:
-    c = get_claim(cid)
-    token = batch_profile.set("quick")
-    try:
-        batch = data.draw(c.given)
-    finally:
-        batch_profile.reset(token)
-    outcome = _outcomes(c, batch)
-    for i in range(batch.size):
-        assert outcome[i] == _alone(c, batch.instance(i)), f"instance {i}"
+    return dict(enumerate(bc.outcomes()))
 
 
 @pytest.mark.parametrize("cid", CONVERTED)
@@ -85,10 +54,10 @@ def test_an_instance_replays_exactly(cid: str, data) -> None:
     finally:
         batch_profile.reset(token)
     inputs = {k: to_exact(v) for k, v in batch.instance(0).items()}
-    assert _alone(c, inputs, exact=True) in ("decided", "unmet")
+    assert outcome_alone(c, inputs, exact=True) in ("decided", "unmet")
 
 
-def test_a_structured_instance_fails_in_the_batch_and_alone() -> None:
+def test_a_structured_instance_fails_in_the_batch_andoutcome_alone() -> None:
     """Lemma 3 on a batch whose instance 1 has a repeated sample (a measure-zero X): only
     that instance fails, in the batch and alone; the pattern enumeration runs per instance."""
     rng = np.random.default_rng(0)
@@ -100,7 +69,7 @@ def test_a_structured_instance_fails_in_the_batch_and_alone() -> None:
     batch = gen.Batch({"s": 0.5}, {"X": x, "E_1": e, "W_1": w}, size=3, seed=0)
     out = _outcomes(s.lemma_3, batch)
     assert out == {0: "decided", 1: "failed", 2: "decided"}
-    assert _alone(s.lemma_3, batch.instance(1)) == "failed"
+    assert outcome_alone(s.lemma_3, batch.instance(1)) == "failed"
 
 
 def test_the_batched_pattern_check_equals_the_single_one() -> None:

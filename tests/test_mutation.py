@@ -304,3 +304,21 @@ def test_mutation_of_sankar_on_quick_kills_at_least_95_percent(tmp_path):
     assert ms["kill_rate"] >= 0.95, ms["survivors"]
     assert all(s["explanation"] for s in ms["survivors"]), ms["survivors"]
     assert ms["error"] == 0
+
+
+def test_mutation_over_workers_equals_the_sequential_run() -> None:
+    """``--jobs 2`` runs the claims in the report's worker pool: the same mutants and
+    outcomes as one process."""
+    from rankclaims.reports.model import strip_timing
+    from rankclaims.reports.mutate import run_mutation
+
+    ids = ["sankar2018/lemma-3", "sankar2018/lemma-1-part-2", "sankar2018/corollary-1"]
+    one, two = (
+        run_mutation(["sankar2018"], profile="quick", seed=0, claim_ids=ids, jobs=j, out=None)
+        for j in (1, 2)
+    )
+    assert [c.id for c in two.claims] == [c.id for c in one.claims]  # declaration order
+    assert strip_timing(two.mutation_summary()) == strip_timing(one.mutation_summary())
+    for a, b in zip(one.claims, two.claims, strict=True):
+        assert strip_timing(a.mutation) == strip_timing(b.mutation)
+        assert a.mutation["mutants"] >= 1
